@@ -1,0 +1,2 @@
+/** muse-oplog/conformance: the storage contract as a vitest suite, for every adapter. */
+export { runStorageConformance, readRecords, type ConformanceOptions } from './storage/conformance.js';

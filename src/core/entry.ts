@@ -1,0 +1,185 @@
+/**
+ * Op entries: building them, hashing them and checking what arrives.
+ */
+import { canonicalize, isWellFormed } from './canonical-json.js';
+import { CanonicalJsonError, InvalidEntryError, OpIdMismatchError } from './errors.js';
+import { sha256Hex } from './hash.js';
+import type { DomainOp, OpEntry } from './types.js';
+
+/** The fields of an entry that its `op_id` covers (`created_at` is informational and not hashed). */
+export type HashedFields = Pick<
+  OpEntry,
+  'actor_id' | 'domain' | 'domain_op' | 'intent_id' | 'lamport_ts' | 'parent_op_ids' | 'reservation_id'
+>;
+
+export interface MakeOpEntryOptions {
+  parentOpIds?: readonly string[];
+  intentId?: string;
+  reservationId?: string;
+}
+
+const OP_ID = /^[0-9a-f]{64}$/;
+const ENTRY_FIELDS = [
+  'op_id',
+  'actor_id',
+  'lamport_ts',
+  'parent_op_ids',
+  'domain',
+  'domain_op',
+  'created_at',
+  'intent_id',
+  'reservation_id',
+] as const;
+const ENTRY_FIELD_SET: ReadonlySet<string> = new Set(ENTRY_FIELDS);
+
+export function isOpId(value: unknown): value is string {
+  return typeof value === 'string' && OP_ID.test(value);
+}
+
+/**
+ * The bytes that are hashed: RFC 8785 canonical JSON of exactly the hashed
+ * fields, with `parent_op_ids` sorted. Built by concatenation (the keys are
+ * already in canonical order); the tests check it equals `canonicalJson`.
+ */
+export function opIdPreimage(fields: HashedFields): string {
+  return preimage(fields, canonicalize(fields.domain_op, '$.domain_op'));
+}
+
+function preimage(fields: HashedFields, domainOpJson: string): string {
+  const parents = [...fields.parent_op_ids].sort();
+  return (
+    `{"actor_id":${str(fields.actor_id, 'actor_id')},"domain":${str(fields.domain, 'domain')},` +
+    `"domain_op":${domainOpJson},"intent_id":${str(fields.intent_id, 'intent_id')},` +
+    `"lamport_ts":${fields.lamport_ts},"parent_op_ids":[${parents.map((p) => `"${p}"`).join(',')}],` +
+    `"reservation_id":${str(fields.reservation_id, 'reservation_id')}}`
+  );
+}
+
+/** Lowercase hex SHA-256 of the canonical JSON of the hashed fields. Validates the fields first. */
+export function computeOpId(entry: HashedFields): string {
+  assertHashedFields(entry);
+  return sha256Hex(opIdPreimage(entry));
+}
+
+export function makeOpEntry<Op extends DomainOp>(
+  actorId: string,
+  domain: string,
+  domainOp: Op,
+  lamportTs: number,
+  options: MakeOpEntryOptions = {},
+): OpEntry<Op> {
+  const fields = {
+    actor_id: actorId,
+    domain,
+    domain_op: domainOp,
+    intent_id: options.intentId ?? '',
+    lamport_ts: lamportTs,
+    parent_op_ids: [...(options.parentOpIds ?? [])],
+    reservation_id: options.reservationId ?? '',
+  };
+  const op_id = computeOpId(fields);
+  return {
+    op_id,
+    actor_id: actorId,
+    lamport_ts: lamportTs,
+    parent_op_ids: fields.parent_op_ids,
+    domain,
+    domain_op: domainOp,
+    created_at: new Date().toISOString(),
+    intent_id: fields.intent_id,
+    reservation_id: fields.reservation_id,
+  };
+}
+
+/**
+ * Check the shape of something claimed to be an entry (read from storage or
+ * received from a peer). Does not hash; see `verifyOpEntry`.
+ */
+export function assertOpEntry(value: unknown): asserts value is OpEntry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidEntryError('entry', 'must be a JSON object');
+  }
+  const e = value as Record<string, unknown>;
+  for (const field of ENTRY_FIELDS) {
+    if (!(field in e) || e[field] === undefined) throw new InvalidEntryError(field, 'is missing');
+  }
+  for (const key of Object.keys(e)) {
+    if (!ENTRY_FIELD_SET.has(key)) throw new InvalidEntryError(key, 'is not an op entry field');
+  }
+  if (!isOpId(e.op_id)) throw new InvalidEntryError('op_id', 'must be 64 lowercase hex digits');
+  if (typeof e.created_at !== 'string') throw new InvalidEntryError('created_at', 'must be a string');
+  assertHashedFields(e as unknown as HashedFields);
+}
+
+function assertHashedFields(e: HashedFields): void {
+  for (const field of ['actor_id', 'domain', 'intent_id', 'reservation_id'] as const) {
+    if (typeof e[field] !== 'string') throw new InvalidEntryError(field, 'must be a string');
+  }
+  const ts = e.lamport_ts as unknown;
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) {
+    throw new InvalidEntryError('lamport_ts', `must be a non-negative integer (got ${String(ts)})`);
+  }
+  const parents = e.parent_op_ids as unknown;
+  if (!Array.isArray(parents)) throw new InvalidEntryError('parent_op_ids', 'must be an array of op ids');
+  parents.forEach((p, i) => {
+    if (!isOpId(p)) throw new InvalidEntryError(`parent_op_ids[${i}]`, 'must be 64 lowercase hex digits');
+  });
+  const op = e.domain_op as unknown;
+  if (typeof op !== 'object' || op === null || Array.isArray(op)) {
+    throw new InvalidEntryError('domain_op', 'must be a JSON object');
+  }
+  if (typeof (op as { op?: unknown }).op !== 'string') {
+    throw new InvalidEntryError('domain_op.op', 'must be a string');
+  }
+}
+
+/** Throw `OpIdMismatchError` unless `op_id` is the hash of the entry's content. */
+export function verifyOpEntry(entry: OpEntry): void {
+  const computed = sha256Hex(opIdPreimage(entry));
+  if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
+}
+
+/**
+ * Validate, verify and serialise an entry for storage in one pass: the
+ * canonical domain op is computed once and used for both the hash and the
+ * record. The record keeps the reference's field order, `op_id` first.
+ */
+export function encodeEntry(entry: unknown): { entry: OpEntry; record: string } {
+  assertOpEntry(entry);
+  const opJson = canonicalize(entry.domain_op, '$.domain_op');
+  const computed = sha256Hex(preimage(entry, opJson));
+  if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
+  const record =
+    `{"op_id":"${entry.op_id}","actor_id":${str(entry.actor_id, 'actor_id')},"lamport_ts":${entry.lamport_ts},` +
+    `"parent_op_ids":[${entry.parent_op_ids.map((p) => `"${p}"`).join(',')}],"domain":${str(entry.domain, 'domain')},` +
+    `"domain_op":${opJson},"created_at":${str(entry.created_at, 'created_at')},` +
+    `"intent_id":${str(entry.intent_id, 'intent_id')},"reservation_id":${str(entry.reservation_id, 'reservation_id')}}`;
+  return { entry, record };
+}
+
+/** Parse and shape-check one stored record. Throws `InvalidEntryError` or `SyntaxError`. */
+export function decodeRecord(record: string): OpEntry {
+  const value: unknown = JSON.parse(record);
+  assertOpEntry(value);
+  return value;
+}
+
+/**
+ * The op id of a stored record without parsing all of it when the record
+ * starts the way this library and the reference write it.
+ */
+export function recordOpId(record: string): string {
+  if (record.startsWith('{"op_id":"') && record.charCodeAt(74) === 34 /* " */) {
+    const id = record.slice(10, 74);
+    if (OP_ID.test(id)) return id;
+  }
+  return decodeRecord(record).op_id;
+}
+
+function str(s: string, field: string): string {
+  if (!isWellFormed(s)) {
+    throw new CanonicalJsonError(`$.${field}`, 'string contains a lone surrogate (not valid Unicode)');
+  }
+  return JSON.stringify(s);
+}
+

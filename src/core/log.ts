@@ -1,0 +1,426 @@
+/**
+ * OpLog: the reference's API, async, over any StorageAdapter.
+ *
+ * Durability: `append` resolves once the adapter's `append` has resolved for
+ * the batch holding the entry, so an append is exactly as durable as the
+ * adapter's setting promises (see each adapter). Appends made while a write is
+ * in flight are gathered into the next single write (group commit).
+ */
+import { decodeCheckpoint, decodeClockDoc, encodeCheckpoint, encodeClockDoc } from './checkpoint.js';
+import { LamportClock } from './clock.js';
+import { buildStructuredDelta } from './delta.js';
+import { decodeRecord, encodeEntry, recordOpId, verifyOpEntry } from './entry.js';
+import {
+  ClosedError,
+  CorruptRecordError,
+  InvalidCheckpointError,
+  OpLogError,
+  StorageError,
+} from './errors.js';
+import { OpIdIndex } from './op-id-index.js';
+import { assertValidSessionId, isValidSessionId } from './session-id.js';
+import type { OpEntry, OpLogCheckpoint, StructuredDelta } from './types.js';
+import type { SessionStorage, StorageAdapter } from '../storage/adapter.js';
+
+export interface OpLogOptions {
+  /**
+   * A stored record that is not a valid entry: 'error' (default) rejects with
+   * `CorruptRecordError` naming its line; 'skip' leaves it out of reads and
+   * lists it in `log.skippedRecords`. Never dropped silently.
+   */
+  onCorruptRecord?: 'error' | 'skip';
+  /**
+   * Re-hash every entry read back. Off by default: every entry was verified
+   * when appended, and records written by anyone else (found past the clock
+   * document on open) are verified then.
+   */
+  verifyReads?: boolean;
+  /** Write the clock document after this many new records (bounds reopen work after a crash). Default 4096. */
+  clockInterval?: number;
+}
+
+export interface AppendResult {
+  opId: string;
+  /** False when the op was already in the log: nothing was written. */
+  appended: boolean;
+  /** 0-based record position of the op in the session. */
+  position: number;
+}
+
+export interface SkippedRecord {
+  position: number;
+  line: number;
+  reason: string;
+}
+
+interface Pending {
+  record: string;
+  opId: string;
+  lamportTs: number;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+const MAX_WRITE_BATCH = 8192;
+const CHECKPOINT_DOC = 'checkpoint';
+const CLOCK_DOC = 'clock';
+
+export class OpLog {
+  private readonly clock: LamportClock;
+  private highestCommitted: number;
+  private indexReady: Promise<OpIdIndex> | undefined;
+  private readonly pendingIds = new Map<string, Promise<AppendResult>>();
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private clockWrittenAt: number;
+  /** Op id of the last record ('' if none or unreadable), kept for the clock document. */
+  private lastOpId = '';
+  private closed = false;
+  private readonly onCorrupt: 'error' | 'skip';
+  private readonly verifyReads: boolean;
+  private readonly clockInterval: number;
+  /** Records left out of reads under `onCorruptRecord: 'skip'`. */
+  readonly skippedRecords: SkippedRecord[] = [];
+
+  private constructor(
+    private readonly storage: SessionStorage,
+    options: OpLogOptions,
+  ) {
+    this.onCorrupt = options.onCorruptRecord ?? 'error';
+    this.verifyReads = options.verifyReads ?? false;
+    this.clockInterval = options.clockInterval ?? 4096;
+    this.clock = new LamportClock();
+    this.highestCommitted = 0;
+    this.clockWrittenAt = 0;
+  }
+
+  /**
+   * Open a session's log. Cost is proportional to the records written since
+   * the clock document was last saved, not to the log's length; a log with no
+   * (or a stale) clock document, such as one written by the Python reference,
+   * is scanned and verified once.
+   */
+  static async open(adapter: StorageAdapter, sessionId: string, options: OpLogOptions = {}): Promise<OpLog> {
+    assertValidSessionId(sessionId);
+    const storage = await adapter.openSession(sessionId);
+    const log = new OpLog(storage, options);
+    try {
+      await log.recover();
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
+    return log;
+  }
+
+  get sessionId(): string {
+    return this.storage.sessionId;
+  }
+
+  /** Number of records stored (appends that have resolved). */
+  get length(): number {
+    return this.storage.length;
+  }
+
+  /** The highest `lamport_ts` among stored ops (0 when empty). */
+  get highestLamportTs(): number {
+    return this.highestCommitted;
+  }
+
+  /** The next Lamport timestamp for a local op: above every timestamp in the log, from any actor. Advances the clock. */
+  nextLamportTs(): number {
+    this.assertOpen();
+    return this.clock.next();
+  }
+
+  /**
+   * Validate, verify and store one entry. Rejects with `InvalidEntryError`,
+   * `CanonicalJsonError` or `OpIdMismatchError` (and stores nothing) for a bad
+   * entry; resolves `{ appended: false }` for an op already in the log.
+   */
+  async append(entry: OpEntry): Promise<AppendResult> {
+    const [result] = await this.appendBatch([entry]);
+    return result!;
+  }
+
+  /** Append several entries in order. If any entry is invalid, none is stored. */
+  async appendBatch(entries: readonly OpEntry[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    const encoded = entries.map((e) => encodeEntry(e));
+    const index = await this.ensureIndex();
+    this.assertOpen();
+    const results = encoded.map(({ entry, record }): Promise<AppendResult> => {
+      const opId = entry.op_id;
+      const position = index.get(opId);
+      if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
+      const inFlight = this.pendingIds.get(opId);
+      if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
+      this.clock.observe(entry.lamport_ts);
+      const promise = new Promise<AppendResult>((resolve, reject) => {
+        this.queue.push({ record, opId, lamportTs: entry.lamport_ts, resolve, reject });
+      });
+      this.pendingIds.set(opId, promise);
+      return promise;
+    });
+    this.flushing ??= this.flush();
+    return Promise.all(results);
+  }
+
+  /** Whether an op is in the log (stored, not merely in flight). */
+  async has(opId: string): Promise<boolean> {
+    this.assertOpen();
+    return (await this.ensureIndex()).has(opId);
+  }
+
+  /** Every entry, in append order. */
+  async readAll(): Promise<OpEntry[]> {
+    this.assertOpen();
+    if (this.indexReady) return this.collect(0);
+    // Cold index: one pass both returns the entries and builds the index.
+    const index = new OpIdIndex(this.storage.length);
+    const entries: OpEntry[] = [];
+    const scan = this.scan(0, this.storage.length, this.verifyReads, (entry, position) => {
+      index.add(entry.op_id, position);
+      entries.push(entry);
+    }).then(() => index);
+    this.indexReady = scan;
+    scan.catch(() => this.forgetIndex(scan));
+    await scan;
+    return entries;
+  }
+
+  /** Entries from record position `from` on, streamed in batches without holding the whole log. */
+  async *entries(from = 0): AsyncIterable<OpEntry> {
+    this.assertOpen();
+    const out: OpEntry[] = [];
+    let position = from;
+    for await (const batch of this.storage.read(from)) {
+      for (const record of batch) {
+        const entry = this.decode(record, position++);
+        if (entry) out.push(entry);
+      }
+      yield* out.splice(0);
+    }
+  }
+
+  /** Entries stored after the last checkpoint, in append order: every one, whatever its timestamp. */
+  async replaySinceCheckpoint(): Promise<OpEntry[]> {
+    const ckpt = await this.readCheckpoint();
+    return this.collect(ckpt ? Math.min(ckpt.op_count, this.storage.length) : 0);
+  }
+
+  /**
+   * The ops since the last checkpoint for one domain, ordered by
+   * `(lamport_ts, actor_id, op_id)`: the same delta on every replica that
+   * holds the same ops.
+   */
+  async toStructuredDelta(domain: string): Promise<StructuredDelta> {
+    return buildStructuredDelta(await this.replaySinceCheckpoint(), domain);
+  }
+
+  /** Record that every op stored so far is folded into `snapshotId`. Waits for appends in flight first. */
+  async checkpoint(snapshotId: string): Promise<OpLogCheckpoint> {
+    this.assertOpen();
+    if (typeof snapshotId !== 'string') throw new InvalidCheckpointError('snapshot_id must be a string');
+    await this.idle();
+    const ckpt: OpLogCheckpoint = {
+      session_id: this.sessionId,
+      snapshot_id: snapshotId,
+      lamport_ts: this.highestCommitted,
+      op_count: this.storage.length,
+      created_at: new Date().toISOString(),
+    };
+    await this.storage.writeDoc(CHECKPOINT_DOC, encodeCheckpoint(ckpt));
+    await this.saveClock();
+    return ckpt;
+  }
+
+  /** The last checkpoint, or null. A damaged checkpoint document rejects with `InvalidCheckpointError`. */
+  async readCheckpoint(): Promise<OpLogCheckpoint | null> {
+    this.assertOpen();
+    const text = await this.storage.readDoc(CHECKPOINT_DOC);
+    return text === undefined ? null : decodeCheckpoint(text);
+  }
+
+  /** Wait for appends in flight, save the clock document, release the session. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.idle();
+    if (this.clockWrittenAt !== this.storage.length) await this.saveClock();
+    await this.storage.close();
+  }
+
+  // ------------------------------------------------------------------
+
+  /** Recover the clock: from the clock document plus the records after it, or by one full scan. */
+  private async recover(): Promise<void> {
+    const length = this.storage.length;
+    const doc = decodeClockDoc(await this.storage.readDoc(CLOCK_DOC));
+    let from = 0;
+    let highest = 0;
+    if (doc && doc.count <= length && (await this.lastOpIdAt(doc.count)) === doc.last_op_id) {
+      from = doc.count;
+      highest = doc.lamport_ts;
+    }
+    const index = from === 0 ? new OpIdIndex(length) : undefined;
+    let lastOpId = doc && from > 0 ? doc.last_op_id : '';
+    // Records past the clock document were not written through this log: verify their ids now.
+    await this.scan(from, length, true, (entry, position) => {
+      if (entry.lamport_ts > highest) highest = entry.lamport_ts;
+      index?.add(entry.op_id, position);
+      lastOpId = position === length - 1 ? entry.op_id : lastOpId;
+    });
+    if (index) this.indexReady = Promise.resolve(index);
+    this.highestCommitted = highest;
+    this.lastOpId = lastOpId;
+    this.clock.observe(highest);
+    this.clockWrittenAt = from;
+    if (length > from) await this.saveClock();
+  }
+
+  private async lastOpIdAt(count: number): Promise<string | undefined> {
+    if (count === 0) return '';
+    for await (const batch of this.storage.read(count - 1, count)) {
+      try {
+        return recordOpId(batch[0]!);
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** Decode records [from, to) and hand each valid entry to `visit`. */
+  private async scan(
+    from: number,
+    to: number,
+    verify: boolean,
+    visit: (entry: OpEntry, position: number) => void,
+  ): Promise<void> {
+    let position = from;
+    for await (const batch of this.storage.read(from, to)) {
+      for (const record of batch) {
+        const entry = this.decode(record, position, verify);
+        if (entry) visit(entry, position);
+        position++;
+      }
+    }
+  }
+
+  private async collect(from: number): Promise<OpEntry[]> {
+    const out: OpEntry[] = [];
+    await this.scan(from, this.storage.length, this.verifyReads, (entry) => out.push(entry));
+    return out;
+  }
+
+  /** A valid entry, or undefined for a record skipped under `onCorruptRecord: 'skip'`. */
+  private decode(record: string, position: number, verify = this.verifyReads): OpEntry | undefined {
+    try {
+      const entry = decodeRecord(record);
+      if (verify) verifyOpEntry(entry);
+      return entry;
+    } catch (err) {
+      return this.corrupt(position, err);
+    }
+  }
+
+  private corrupt(position: number, cause: unknown): undefined {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const error = new CorruptRecordError(this.sessionId, position, reason, { cause });
+    if (this.onCorrupt === 'error') throw error;
+    if (!this.skippedRecords.some((s) => s.position === position)) {
+      this.skippedRecords.push({ position, line: error.line, reason });
+    }
+    return undefined;
+  }
+
+  /** The op id index, built on first need by one pass over the records' ids. */
+  private ensureIndex(): Promise<OpIdIndex> {
+    if (!this.indexReady) {
+      const length = this.storage.length;
+      const index = new OpIdIndex(length);
+      const build = (async () => {
+        let position = 0;
+        for await (const batch of this.storage.read(0, length)) {
+          for (const record of batch) {
+            try {
+              index.add(recordOpId(record), position);
+            } catch (err) {
+              this.corrupt(position, err);
+            }
+            position++;
+          }
+        }
+        return index;
+      })();
+      this.indexReady = build;
+      build.catch(() => this.forgetIndex(build));
+    }
+    return this.indexReady;
+  }
+
+  private forgetIndex(failed: Promise<OpIdIndex>): void {
+    if (this.indexReady === failed) this.indexReady = undefined;
+  }
+
+  /** Group commit: one adapter write for everything queued while the previous write was in flight. */
+  private async flush(): Promise<void> {
+    await Promise.resolve(); // let appends made in the same tick join the first write
+    try {
+      const index = await this.ensureIndex();
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_WRITE_BATCH);
+        const start = this.storage.length;
+        try {
+          await this.storage.append(batch.map((p) => p.record));
+        } catch (err) {
+          const error =
+            err instanceof OpLogError ? err : new StorageError(`append to ${this.sessionId} failed`, { cause: err });
+          for (const p of batch) {
+            this.pendingIds.delete(p.opId);
+            p.reject(error);
+          }
+          continue;
+        }
+        batch.forEach((p, k) => {
+          index.add(p.opId, start + k);
+          this.pendingIds.delete(p.opId);
+          if (p.lamportTs > this.highestCommitted) this.highestCommitted = p.lamportTs;
+          p.resolve({ opId: p.opId, appended: true, position: start + k });
+        });
+        this.lastOpId = batch[batch.length - 1]!.opId;
+        if (this.storage.length - this.clockWrittenAt >= this.clockInterval) await this.saveClock();
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async idle(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  /** Save the clock document. It is a cache, so a failure only means more work on the next open. */
+  private async saveClock(): Promise<void> {
+    const count = this.storage.length;
+    try {
+      await this.storage.writeDoc(
+        CLOCK_DOC,
+        encodeClockDoc({ count, lamport_ts: this.highestCommitted, last_op_id: this.lastOpId }),
+      );
+      this.clockWrittenAt = count;
+    } catch {
+      // ignored: see above
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError(`op log for session ${JSON.stringify(this.storage.sessionId)}`);
+  }
+}
+
+/** Session ids with stored ops or checkpoints, sorted. Folders that are not valid session ids are left out. */
+export async function listSessions(adapter: StorageAdapter): Promise<string[]> {
+  return (await adapter.listSessions()).filter(isValidSessionId);
+}

@@ -1,0 +1,93 @@
+/**
+ * Op id → record position, for duplicate detection and lookups. Ids are
+ * SHA-256 digests, so they are stored as 8 × uint32 in one flat open-addressing
+ * table (about 50 bytes per op at most) instead of a Set of 64-char strings
+ * (over 100 bytes per op): a million-op log stays small in memory.
+ */
+const WORDS = 8;
+const EMPTY = 0;
+
+export class OpIdIndex {
+  private capacity = 0;
+  private keys = new Uint32Array(0);
+  /** position + 1, so 0 marks an empty slot. */
+  private slots = new Uint32Array(0);
+  private count = 0;
+  private readonly scratch = new Uint32Array(WORDS);
+
+  constructor(expected = 1024) {
+    this.allocate(tableSize(expected));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The position recorded for `opId`, or undefined. */
+  get(opId: string): number | undefined {
+    const key = this.parse(opId);
+    const slot = this.find(key);
+    const value = this.slots[slot]!;
+    return value === EMPTY ? undefined : value - 1;
+  }
+
+  has(opId: string): boolean {
+    return this.get(opId) !== undefined;
+  }
+
+  /** Record `opId` at `position` unless present; returns false if it was already there. */
+  add(opId: string, position: number): boolean {
+    if ((this.count + 1) * 4 > this.capacity * 3) this.allocate(this.capacity * 2);
+    const key = this.parse(opId);
+    const slot = this.find(key);
+    if (this.slots[slot] !== EMPTY) return false;
+    this.keys.set(key, slot * WORDS);
+    this.slots[slot] = position + 1;
+    this.count++;
+    return true;
+  }
+
+  private parse(opId: string): Uint32Array {
+    for (let w = 0; w < WORDS; w++) this.scratch[w] = parseInt(opId.slice(w * 8, w * 8 + 8), 16);
+    return this.scratch;
+  }
+
+  /** The slot holding `key`, or the empty slot where it would go (linear probing). */
+  private find(key: Uint32Array): number {
+    const mask = this.capacity - 1;
+    for (let slot = key[0]! & mask; ; slot = (slot + 1) & mask) {
+      if (this.slots[slot] === EMPTY) return slot;
+      const base = slot * WORDS;
+      let same = true;
+      for (let w = 0; w < WORDS; w++) {
+        if (this.keys[base + w] !== key[w]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return slot;
+    }
+  }
+
+  private allocate(capacity: number): void {
+    const oldKeys = this.keys;
+    const oldSlots = this.slots;
+    this.capacity = capacity;
+    this.keys = new Uint32Array(capacity * WORDS);
+    this.slots = new Uint32Array(capacity);
+    const mask = capacity - 1;
+    for (let old = 0; old < oldSlots.length; old++) {
+      if (oldSlots[old] === EMPTY) continue;
+      let slot = oldKeys[old * WORDS]! & mask;
+      while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      this.keys.set(oldKeys.subarray(old * WORDS, old * WORDS + WORDS), slot * WORDS);
+      this.slots[slot] = oldSlots[old]!;
+    }
+  }
+}
+
+function tableSize(expected: number): number {
+  let size = 16;
+  while (size * 3 < expected * 4) size *= 2;
+  return size;
+}

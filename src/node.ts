@@ -1,0 +1,2 @@
+/** muse-oplog/node: Node-only storage. */
+export * from './index.js';

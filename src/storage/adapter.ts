@@ -1,0 +1,83 @@
+/**
+ * The one storage contract. The log core keeps everything through it; every
+ * backend (memory, Node fs, OPFS, IndexedDB) implements it and runs the same
+ * conformance suite (`muse-oplog/conformance`).
+ *
+ * Records are opaque strings (one compact JSON op entry each, never containing
+ * a newline); the core serialises and validates them. Positions are 0-based
+ * record indexes within a session, so "read from position N" means "skip the
+ * first N records".
+ */
+export interface StorageAdapter {
+  /** Short backend name for diagnostics: 'memory', 'node-fs', 'opfs', 'indexeddb'. */
+  readonly kind: string;
+
+  /**
+   * Open one session for reading and appending. The session's storage is
+   * created lazily (on first append or document write). Before resolving, the
+   * backend recovers from a crash: a torn last record is cut off so that only
+   * complete records remain.
+   *
+   * One writer per session: while a handle is open, opening the same session
+   * again (through this adapter or, where the backend can tell, another one
+   * sharing the same storage) rejects with `SessionLockedError` naming the lock.
+   * The caller has validated `sessionId` (see `assertValidSessionId`).
+   */
+  openSession(sessionId: string): Promise<SessionStorage>;
+
+  /** Every session that has stored anything, sorted by code point. */
+  listSessions(): Promise<string[]>;
+
+  /** Release resources. Open session handles are closed first. */
+  close(): Promise<void>;
+}
+
+export interface SessionStorage {
+  readonly sessionId: string;
+
+  /** Number of complete records stored. Exact after `openSession` resolves and after each `append` resolves. */
+  readonly length: number;
+
+  /**
+   * Append records, in order, after the existing ones. All or nothing: if it
+   * rejects (with `StorageError`), none of `records` is stored and `length` is
+   * unchanged. It resolves once the records are as durable as the backend's
+   * durability setting promises (see each backend's docs); concurrent calls
+   * are applied in call order.
+   */
+  append(records: readonly string[]): Promise<void>;
+
+  /**
+   * Records from position `from` (inclusive) to `to` (exclusive, default
+   * `length` at call time), oldest first, yielded in batches. Reads only what
+   * it needs: the cost is proportional to `to - from`, not to the log's length.
+   */
+  read(from: number, to?: number): AsyncIterable<readonly string[]>;
+
+  /**
+   * A small named document (the checkpoint, the clock), or `undefined` when
+   * none was written. Names match /^[a-z][a-z0-9-]{0,31}$/.
+   */
+  readDoc(name: string): Promise<string | undefined>;
+
+  /** Replace a document atomically: a reader sees the old text or the new, never a mix. */
+  writeDoc(name: string, text: string): Promise<void>;
+
+  /** Release the session (and its writer lock). Pending appends settle first. */
+  close(): Promise<void>;
+}
+
+const DOC_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** For backends: reject document names outside the contract. */
+export function assertDocName(name: string): void {
+  if (!DOC_NAME.test(name)) throw new TypeError(`invalid document name ${JSON.stringify(name)}`);
+}
+
+/** For backends: check a read range against the current length. */
+export function clampRange(length: number, from: number, to: number | undefined): [number, number] {
+  if (!Number.isSafeInteger(from) || from < 0) throw new RangeError(`read: invalid from ${from}`);
+  const end = to === undefined ? length : to;
+  if (!Number.isSafeInteger(end) || end < from) throw new RangeError(`read: invalid to ${to}`);
+  return [from, Math.min(end, length)];
+}
