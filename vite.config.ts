@@ -35,6 +35,7 @@ export default defineConfig({
         index: resolve(import.meta.dirname, 'src/index.ts'),
         node: resolve(import.meta.dirname, 'src/node.ts'),
         conformance: resolve(import.meta.dirname, 'src/conformance.ts'),
+        cli: resolve(import.meta.dirname, 'src/cli.ts'),
       },
       formats: ['es'],
     },
