@@ -15,6 +15,7 @@ export { compareDeltaOrder, buildStructuredDelta } from './core/delta.js';
 export { compareCodePoints } from './core/compare.js';
 export { assertValidSessionId, isValidSessionId } from './core/session-id.js';
 export { decodeCheckpoint, encodeCheckpoint } from './core/checkpoint.js';
+export { exportJsonl, importJsonl, parseJsonl, type ImportResult } from './core/jsonl.js';
 export { OpLog, listSessions, type AppendResult, type OpLogOptions, type SkippedRecord } from './core/log.js';
 export * from './core/errors.js';
 export type * from './core/types.js';
