@@ -1,0 +1,88 @@
+import { compareCodePoints } from '../../core/compare.js';
+import { ClosedError, SessionLockedError, StorageError } from '../../core/errors.js';
+import type { SessionStorage, StorageAdapter } from '../adapter.js';
+import { tryAcquireWebLock } from '../opfs/web-lock.js';
+import { IndexedDbSession } from './session.js';
+import { metaKey, STORE_NAME } from './layout.js';
+import { openKvStore, type KvStore } from './store.js';
+
+export interface IndexedDbAdapterOptions {
+  /** Database name (one database holds every session). Default `'muse-oplog'`. */
+  dbName?: string;
+  /**
+   * 'strict' (default): `append` and `writeDoc` resolve once their transaction
+   * committed with `{ durability: 'strict' }`, which the browser completes only
+   * after the data is flushed to disk. 'relaxed': they resolve once the commit
+   * is visible to other readers; the OS may still lose it on power failure.
+   */
+  durability?: 'strict' | 'relaxed';
+}
+
+/**
+ * Stores sessions in IndexedDB (through idb-keyval custom stores): records go
+ * in chunks of up to 512 per value, never one key per op, and a per-session
+ * meta value (record count) is updated in the same transaction as the chunks,
+ * so an append is all-or-nothing and opening a session reads two values.
+ *
+ * One writer per session: an exclusive Web Lock named
+ * `muse-oplog:indexeddb:<dbName>:<sessionId>` is held while the session is
+ * open (across tabs of the origin); a second open rejects with
+ * `SessionLockedError` naming it. A lost connection is reopened on the next call.
+ */
+export class IndexedDbAdapter implements StorageAdapter {
+  readonly kind = 'indexeddb';
+  readonly dbName: string;
+  readonly durability: 'strict' | 'relaxed';
+  private readonly store: KvStore;
+  private readonly handles = new Set<IndexedDbSession>();
+  private closed = false;
+
+  constructor(options: IndexedDbAdapterOptions = {}) {
+    this.dbName = options.dbName ?? 'muse-oplog';
+    this.durability = options.durability ?? 'strict';
+    this.store = openKvStore(this.dbName, STORE_NAME);
+  }
+
+  async openSession(sessionId: string): Promise<SessionStorage> {
+    if (this.closed) throw new ClosedError('IndexedDbAdapter');
+    const lockName = `muse-oplog:indexeddb:${this.dbName}:${sessionId}`;
+    const lock = await tryAcquireWebLock(lockName);
+    if (!lock) throw new SessionLockedError(sessionId, lockName);
+    try {
+      const handle = await IndexedDbSession.open(this.store, sessionId, this.durability, lock, () =>
+        this.handles.delete(handle),
+      );
+      this.handles.add(handle);
+      return handle;
+    } catch (err) {
+      await lock.release();
+      throw err instanceof StorageError ? err : new StorageError(`IndexedDB: cannot open session: ${String(err)}`, { cause: err });
+    }
+  }
+
+  async listSessions(): Promise<string[]> {
+    if (this.closed) throw new ClosedError('IndexedDbAdapter');
+    const range = IDBKeyRange.bound(metaKey(''), ['m', []]);
+    const keys = await this.store.run('readonly', 'default', (s) => promiseOf(s.getAllKeys(range)));
+    return keys.map((k) => (k as [string, string])[1]).sort(compareCodePoints);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.handles].map((h) => h.close()));
+    this.closed = true;
+    this.store.close();
+  }
+
+  /** Test hook: close the IndexedDB connection underneath, as the browser does when it drops one. */
+  dropConnectionForTest(): Promise<void> {
+    return this.store.dropConnectionForTest();
+  }
+}
+
+function promiseOf<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
