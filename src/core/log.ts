@@ -139,31 +139,36 @@ export class OpLog {
    * entry; resolves `{ appended: false }` for an op already in the log.
    */
   async append(entry: OpEntry): Promise<AppendResult> {
-    const [result] = await this.appendBatch([entry]);
-    return result!;
+    this.assertOpen();
+    const { record } = encodeEntry(entry);
+    const index = await this.ensureIndex();
+    this.assertOpen();
+    return this.enqueue(index, entry, record);
   }
 
   /** Append several entries in order. If any entry is invalid, none is stored. */
   async appendBatch(entries: readonly OpEntry[]): Promise<AppendResult[]> {
     this.assertOpen();
-    const encoded = entries.map((e) => encodeEntry(e));
+    const records = entries.map((e) => encodeEntry(e).record);
     const index = await this.ensureIndex();
     this.assertOpen();
-    const results = encoded.map(({ entry, record }): Promise<AppendResult> => {
-      const opId = entry.op_id;
-      const position = index.get(opId);
-      if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
-      const inFlight = this.pendingIds.get(opId);
-      if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
-      this.clock.observe(entry.lamport_ts);
-      const promise = new Promise<AppendResult>((resolve, reject) => {
-        this.queue.push({ record, opId, lamportTs: entry.lamport_ts, resolve, reject });
-      });
-      this.pendingIds.set(opId, promise);
-      return promise;
+    return Promise.all(entries.map((e, i) => this.enqueue(index, e, records[i]!)));
+  }
+
+  /** Queue a validated entry for the next group-commit write, unless the log has it or is writing it. */
+  private enqueue(index: OpIdIndex, entry: OpEntry, record: string): Promise<AppendResult> {
+    const opId = entry.op_id;
+    const position = index.get(opId);
+    if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
+    const inFlight = this.pendingIds.get(opId);
+    if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
+    this.clock.observe(entry.lamport_ts);
+    const promise = new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ record, opId, lamportTs: entry.lamport_ts, resolve, reject });
     });
+    this.pendingIds.set(opId, promise);
     this.flushing ??= this.flush();
-    return Promise.all(results);
+    return promise;
   }
 
   /** Whether an op is in the log (stored, not merely in flight). */

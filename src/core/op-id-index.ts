@@ -47,8 +47,17 @@ export class OpIdIndex {
     return true;
   }
 
+  /** Hex digits to words without allocating (ids are validated lowercase hex before they get here). */
   private parse(opId: string): Uint32Array {
-    for (let w = 0; w < WORDS; w++) this.scratch[w] = parseInt(opId.slice(w * 8, w * 8 + 8), 16);
+    let c = 0;
+    for (let w = 0; w < WORDS; w++) {
+      let word = 0;
+      for (let k = 0; k < 8; k++) {
+        const code = opId.charCodeAt(c++);
+        word = (word << 4) | (code <= 57 ? code - 48 : code - 87);
+      }
+      this.scratch[w] = word >>> 0;
+    }
     return this.scratch;
   }
 
