@@ -1,0 +1,242 @@
+/**
+ * The messages tabs exchange over a BroadcastChannel about one session.
+ *
+ * Every message carries `proto` and `v` (the protocol version) and the
+ * session it is about. Anything that arrives on the channel is checked by
+ * `parseTabMessage` before it is used: a malformed message, a message from
+ * another protocol or version, or one about another session is ignored, never
+ * allowed to throw inside the tab.
+ */
+import { assertOpEntry } from '../../core/entry.js';
+import {
+  CanonicalJsonError,
+  ClosedError,
+  CorruptRecordError,
+  InvalidCheckpointError,
+  InvalidEntryError,
+  InvalidSessionIdError,
+  OpIdMismatchError,
+  OpLogError,
+  SessionLockedError,
+  StorageError,
+  type OpLogErrorCode,
+} from '../../core/errors.js';
+import type { OpEntry } from '../../core/types.js';
+
+export const TAB_PROTOCOL = 'muse-oplog/tabs';
+export const TAB_PROTOCOL_VERSION = 1;
+
+/** The calls a follower forwards to the leader. */
+export type TabMethod =
+  | 'appendBatch'
+  | 'readAll'
+  | 'replaySinceCheckpoint'
+  | 'toStructuredDelta'
+  | 'checkpoint'
+  | 'readCheckpoint'
+  | 'entriesFrom';
+
+const METHODS: ReadonlySet<string> = new Set<TabMethod>([
+  'appendBatch',
+  'readAll',
+  'replaySinceCheckpoint',
+  'toStructuredDelta',
+  'checkpoint',
+  'readCheckpoint',
+  'entriesFrom',
+]);
+
+interface Envelope {
+  proto: typeof TAB_PROTOCOL;
+  v: typeof TAB_PROTOCOL_VERSION;
+  session: string;
+  /** The sending tab's id. */
+  from: string;
+}
+
+/** A follower asks whoever leads to announce itself. */
+export interface HelloMessage extends Envelope {
+  kind: 'hello';
+}
+
+/** The leader says it leads, and where the log stands. */
+export interface LeaderMessage extends Envelope {
+  kind: 'leader';
+  /** Highest Lamport timestamp stored: followers keep their clocks above it. */
+  highestLamportTs: number;
+  /** Records stored. */
+  length: number;
+}
+
+/**
+ * A forwarded call. Whichever tab leads when it arrives serves it (only the
+ * leader serves anything), so a request posted just before a leader change is
+ * not stranded at a tab that no longer leads.
+ */
+export interface RequestMessage extends Envelope {
+  kind: 'request';
+  id: number;
+  method: TabMethod;
+  args: unknown[];
+}
+
+/** A serialised error: enough to rebuild the typed error on the other side. */
+export interface WireError {
+  name: string;
+  message: string;
+  code?: string;
+  fields?: Record<string, string | number>;
+}
+
+export type ResponseMessage = Envelope & {
+  kind: 'response';
+  to: string;
+  id: number;
+} & ({ ok: true; result: unknown } | { ok: false; error: WireError });
+
+/** Entries newly stored by the leader, with their record positions, sent to every tab. */
+export interface OpsMessage extends Envelope {
+  kind: 'ops';
+  entries: OpEntry[];
+  positions: number[];
+}
+
+export type TabMessage = HelloMessage | LeaderMessage | RequestMessage | ResponseMessage | OpsMessage;
+
+type Body<M> = M extends TabMessage ? Omit<M, keyof Envelope> : never;
+export type TabMessageBody = Body<TabMessage>;
+
+export function envelope(session: string, from: string, body: TabMessageBody): TabMessage {
+  return { proto: TAB_PROTOCOL, v: TAB_PROTOCOL_VERSION, session, from, ...body } as TabMessage;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 128;
+}
+
+function isWireError(value: unknown): value is WireError {
+  if (!isRecord(value) || typeof value.name !== 'string' || typeof value.message !== 'string') return false;
+  if (value.code !== undefined && typeof value.code !== 'string') return false;
+  if (value.fields !== undefined) {
+    if (!isRecord(value.fields)) return false;
+    for (const f of Object.values(value.fields)) if (typeof f !== 'string' && typeof f !== 'number') return false;
+  }
+  return true;
+}
+
+function areEntries(value: unknown): value is OpEntry[] {
+  if (!Array.isArray(value)) return false;
+  try {
+    for (const e of value) assertOpEntry(e);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The message, if `data` is a well-formed message of this protocol and
+ * version about `session`; otherwise `undefined`. Never throws. Entries in
+ * `ops` are shape-checked (op ids are not re-hashed: the leader verified them
+ * before storing them).
+ */
+export function parseTabMessage(data: unknown, session: string): TabMessage | undefined {
+  if (!isRecord(data) || data.proto !== TAB_PROTOCOL || data.v !== TAB_PROTOCOL_VERSION) return undefined;
+  if (data.session !== session || !isId(data.from)) return undefined;
+  switch (data.kind) {
+    case 'hello':
+      return data as unknown as HelloMessage;
+    case 'leader':
+      return isCount(data.highestLamportTs) && isCount(data.length) ? (data as unknown as LeaderMessage) : undefined;
+    case 'request':
+      return isCount(data.id) &&
+        typeof data.method === 'string' &&
+        METHODS.has(data.method) &&
+        Array.isArray(data.args)
+        ? (data as unknown as RequestMessage)
+        : undefined;
+    case 'response':
+      if (!isId(data.to) || !isCount(data.id)) return undefined;
+      if (data.ok === true && 'result' in data) return data as unknown as ResponseMessage;
+      if (data.ok === false && isWireError(data.error)) return data as unknown as ResponseMessage;
+      return undefined;
+    case 'ops':
+      return areEntries(data.entries) &&
+        Array.isArray(data.positions) &&
+        data.positions.length === data.entries.length &&
+        data.positions.every(isCount)
+        ? (data as unknown as OpsMessage)
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- errors
+
+/** The typed errors that cross the channel as themselves; any other error arrives as `StorageError`. */
+const ERROR_CLASSES: Record<string, new (...args: never[]) => OpLogError> = {
+  CanonicalJsonError,
+  InvalidEntryError,
+  OpIdMismatchError,
+  InvalidSessionIdError,
+  InvalidCheckpointError,
+  CorruptRecordError,
+  SessionLockedError,
+  ClosedError,
+  StorageError,
+};
+const ERROR_FIELDS = ['path', 'field', 'claimed', 'computed', 'sessionId', 'position', 'line', 'lock'] as const;
+const ERROR_CODES: ReadonlySet<string> = new Set<OpLogErrorCode>([
+  'CANONICAL_JSON',
+  'INVALID_ENTRY',
+  'OP_ID_MISMATCH',
+  'INVALID_SESSION_ID',
+  'INVALID_CHECKPOINT',
+  'CORRUPT_RECORD',
+  'SESSION_LOCKED',
+  'CLOSED',
+  'STORAGE',
+]);
+
+export function toWireError(err: unknown): WireError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const wire: WireError = { name: err.name, message: err.message };
+  if (err instanceof OpLogError) {
+    wire.code = err.code;
+    const fields: Record<string, string | number> = {};
+    for (const key of ERROR_FIELDS) {
+      const value = (err as unknown as Record<string, unknown>)[key];
+      if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
+    }
+    wire.fields = fields;
+  }
+  return wire;
+}
+
+/**
+ * Rebuild the error the leader threw: the same class (so `instanceof` and
+ * `code` work in the follower) with the same message and fields. Errors that
+ * are not the library's own arrive as `StorageError` carrying the original
+ * name and message.
+ */
+export function fromWireError(wire: WireError): OpLogError {
+  const ctor = ERROR_CLASSES[wire.name];
+  if (ctor && wire.code !== undefined && ERROR_CODES.has(wire.code)) {
+    // Run only the base constructor (the subclasses' argument lists differ) with the subclass as new.target.
+    const err = Reflect.construct(OpLogError, [wire.code, wire.message], ctor) as OpLogError;
+    for (const [key, value] of Object.entries(wire.fields ?? {})) {
+      if ((ERROR_FIELDS as readonly string[]).includes(key)) (err as unknown as Record<string, unknown>)[key] = value;
+    }
+    return err;
+  }
+  return new StorageError(`leader tab failed: ${wire.name}: ${wire.message}`);
+}
