@@ -1,2 +1,9 @@
 /** muse-oplog/node: Node-only storage. */
 export * from './index.js';
+export {
+  NodeFsAdapter,
+  NodeFsSession,
+  type Durability,
+  type NodeFsAdapterOptions,
+  type TailRepair,
+} from './storage/node-fs/index.js';

@@ -1,0 +1,5 @@
+/** The Node fs backend: Muse's on-disk op log layout. */
+export { NodeFsAdapter, type NodeFsAdapterOptions } from './adapter.js';
+export { NodeFsSession, type Durability } from './session.js';
+export type { TailRepair } from './recover.js';
+export { opLogDir, sessionPaths, type SessionPaths } from './paths.js';

@@ -1,0 +1,286 @@
+/**
+ * One open session of a NodeFsAdapter: ops.jsonl (one record per line), its
+ * sparse index, its documents, and the writer lock.
+ *
+ * Appends: calls are queued in call order; everything queued while a write
+ * or an fdatasync is in flight goes out in the next single write(2) (and,
+ * with durability 'fsync', one fdatasync): group commit. The write itself is
+ * synchronous (a write to the page cache; it keeps call order trivially and
+ * costs microseconds), the fdatasync runs off the event loop. A failed write
+ * or sync truncates the file back to where it was, so each call is all or
+ * nothing.
+ */
+import { closeSync, constants, ftruncateSync, openSync, read as readCb } from 'node:fs';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { ClosedError, OpLogError, StorageError } from '../../core/errors.js';
+import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
+import { assertOneLine, encodeRecords, LineSplitter } from '../jsonl/index.js';
+import { readDocFile, writeDocFile } from './docs.js';
+import { fdatasyncAsync, fsyncDir, writeFully } from './fs-sync.js';
+import { acquireLock, releaseLock } from './lock.js';
+import type { LineIndex } from './line-index.js';
+import type { SessionPaths } from './paths.js';
+import { recoverLog, type TailRepair } from './recover.js';
+
+export type Durability = 'os' | 'fsync';
+
+export interface SessionOptions {
+  durability: Durability;
+  stride: number;
+}
+
+interface QueuedAppend {
+  records: readonly string[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const readAsync = promisify(readCb);
+const FIRST_READ_CHUNK = 64 * 1024;
+const MAX_READ_CHUNK = 4 * 1024 * 1024;
+
+export class NodeFsSession implements SessionStorage {
+  private fd: number | undefined;
+  private index: LineIndex | undefined;
+  private size = 0;
+  private count = 0;
+  private queue: QueuedAppend[] = [];
+  private flushing: Promise<void> | undefined;
+  private readsInFlight = 0;
+  private readsDone: (() => void) | undefined;
+  private closed = false;
+  /** What open repaired at the end of ops.jsonl (a torn or unterminated last line), if anything. */
+  repair: TailRepair | undefined;
+
+  private constructor(
+    readonly sessionId: string,
+    readonly paths: SessionPaths,
+    private readonly options: SessionOptions,
+    /** The first folder this open created (the session folder or an ancestor), removed again on close if empty. */
+    private readonly createdDir: string | undefined,
+    private readonly onClose: () => void,
+  ) {}
+
+  static async open(
+    sessionId: string,
+    paths: SessionPaths,
+    options: SessionOptions,
+    onClose: () => void,
+  ): Promise<NodeFsSession> {
+    const createdDir = await mkdir(paths.dir, { recursive: true });
+    try {
+      await acquireLock(paths.lock, sessionId);
+    } catch (err) {
+      if (createdDir !== undefined) await rmdir(paths.dir).catch(() => undefined);
+      throw err;
+    }
+    const session = new NodeFsSession(sessionId, paths, options, createdDir, onClose);
+    try {
+      await session.recover();
+    } catch (err) {
+      await session.release();
+      throw err instanceof OpLogError ? err : new StorageError(`cannot open session ${sessionId}`, { cause: err });
+    }
+    return session;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Bytes of complete records in ops.jsonl. */
+  get byteLength(): number {
+    return this.size;
+  }
+
+  append(records: readonly string[]): Promise<void> {
+    try {
+      this.assertOpen();
+      for (const r of records) assertOneLine(r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (records.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ records, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  async *read(from: number, to?: number): AsyncIterable<readonly string[]> {
+    this.assertOpen();
+    const [start, end] = clampRange(this.count, from, to);
+    if (start >= end) return;
+    const fd = this.fd!;
+    const stride = this.options.stride;
+    const j = Math.floor(start / stride);
+    let offset = this.index!.offsetOf(j);
+    let position = j * stride;
+    const limit = this.size;
+    const splitter = new LineSplitter();
+    let chunkSize = FIRST_READ_CHUNK;
+    while (position < end && offset < limit) {
+      this.assertOpen();
+      const chunk = await this.readChunk(fd, Math.min(chunkSize, limit - offset), offset);
+      if (chunk.length === 0) throw new StorageError(`ops.jsonl of ${this.sessionId} shrank while open`);
+      offset += chunk.length;
+      chunkSize = Math.min(chunkSize * 2, MAX_READ_CHUNK);
+      const lines = splitter.push(chunk);
+      const skip = Math.max(0, start - position);
+      const take = Math.min(lines.length, end - position);
+      position += lines.length;
+      if (take > skip) yield skip === 0 && take === lines.length ? lines : lines.slice(skip, take);
+    }
+  }
+
+  async readDoc(name: string): Promise<string | undefined> {
+    assertDocName(name);
+    this.assertOpen();
+    return readDocFile(this.paths.dir, name);
+  }
+
+  async writeDoc(name: string, text: string): Promise<void> {
+    assertDocName(name);
+    this.assertOpen();
+    if (typeof text !== 'string') throw new TypeError('document text must be a string');
+    try {
+      // A checkpoint must never count records that could still be lost: sync them first.
+      if (name === 'checkpoint' && this.fd !== undefined && this.options.durability === 'os') {
+        await fdatasyncAsync(this.fd);
+      }
+      await writeDocFile(this.paths.dir, name, text);
+    } catch (err) {
+      throw new StorageError(`cannot write ${name} for session ${this.sessionId}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    if (this.readsInFlight > 0) await new Promise<void>((resolve) => (this.readsDone = resolve));
+    await this.release();
+  }
+
+  // ------------------------------------------------------------------
+
+  private async recover(): Promise<void> {
+    try {
+      this.fd = openSync(this.paths.ops, constants.O_RDWR);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const found = await recoverLog(this.fd, this.paths.index, this.options.stride, this.options.durability === 'fsync');
+    this.index = found.index;
+    this.size = found.size;
+    this.count = found.length;
+    this.repair = found.repair;
+  }
+
+  /** ops.jsonl and its index, created on the first append. */
+  private async ensureFile(): Promise<number> {
+    if (this.fd !== undefined) return this.fd;
+    const fd = openSync(this.paths.ops, constants.O_RDWR | constants.O_CREAT, 0o644);
+    try {
+      if (this.options.durability === 'fsync') {
+        // Make the new file's name (and any folder this open created) durable too.
+        const stop = this.createdDir === undefined ? this.paths.dir : dirname(this.createdDir);
+        for (let dir = this.paths.dir; ; dir = dirname(dir)) {
+          await fsyncDir(dir);
+          if (dir === stop || dirname(dir) === dir) break;
+        }
+      }
+      // Normally empty; if another writer created it meanwhile, take its records as they are.
+      const found = await recoverLog(fd, this.paths.index, this.options.stride, false);
+      this.index = found.index;
+      this.size = found.size;
+      this.count = found.length;
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    this.fd = fd;
+    return fd;
+  }
+
+  private async flush(): Promise<void> {
+    await Promise.resolve(); // appends made in the same tick join this write
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0);
+        try {
+          await this.write(group.length === 1 ? group[0]!.records : group.flatMap((g) => g.records));
+          for (const g of group) g.resolve();
+        } catch (err) {
+          const error = err instanceof OpLogError ? err : new StorageError(`append to ${this.sessionId} failed`, { cause: err });
+          for (const g of group) g.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async write(records: readonly string[]): Promise<void> {
+    const fd = await this.ensureFile();
+    const start = this.size;
+    const { bytes, starts } = encodeRecords(records, this.count, this.options.stride);
+    try {
+      writeFully(fd, bytes, start);
+      if (this.options.durability === 'fsync') await fdatasyncAsync(fd);
+    } catch (err) {
+      try {
+        ftruncateSync(fd, start); // all or nothing
+      } catch {
+        // the next open cuts whatever is left past the last complete line, or reports it
+      }
+      throw new StorageError(`append to ${this.sessionId} failed`, { cause: err });
+    }
+    this.size = start + bytes.length;
+    this.count += records.length;
+    this.index!.add(
+      starts.map(([position, offset]) => [position, start + offset] as const),
+      fd,
+    );
+  }
+
+  private async readChunk(fd: number, length: number, position: number): Promise<Uint8Array> {
+    this.readsInFlight++;
+    try {
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await readAsync(fd, buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      if (--this.readsInFlight === 0) this.readsDone?.();
+    }
+  }
+
+  /** Close files, drop the lock, and remove the session folder again if this open created it and nothing was stored. */
+  private async release(): Promise<void> {
+    try {
+      this.index?.close();
+      if (this.fd !== undefined) closeSync(this.fd);
+    } finally {
+      this.fd = undefined;
+      this.index = undefined;
+      await releaseLock(this.paths.lock);
+      this.onClose();
+      if (this.createdDir !== undefined) await removeIfEmpty(this.paths.dir);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError(`session ${JSON.stringify(this.sessionId)}`);
+  }
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    if ((await readdir(dir)).length === 0) await rmdir(dir);
+  } catch {
+    // someone else wrote there meanwhile: keep it
+  }
+}
