@@ -68,7 +68,13 @@ const CLOCK_DOC = 'clock';
 export class OpLog {
   private readonly clock: LamportClock;
   private highestCommitted: number;
+  /** Op id → position for every stored record; loaded on first need. */
+  private index: OpIdIndex | undefined;
   private indexReady: Promise<OpIdIndex> | undefined;
+  /** Appends waiting for the index, in call order. */
+  private admitting: Promise<void> | undefined;
+  /** Positions of records skipped under `onCorruptRecord: 'skip'`: left out of every read. */
+  private readonly skipped = new Set<number>();
   private readonly pendingIds = new Map<string, Promise<AppendResult>>();
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
@@ -141,24 +147,41 @@ export class OpLog {
   async append(entry: OpEntry): Promise<AppendResult> {
     this.assertOpen();
     const { record } = encodeEntry(entry);
-    const index = await this.ensureIndex();
-    this.assertOpen();
-    return this.enqueue(index, entry, record);
+    return this.admit(() => this.enqueue(entry, record));
   }
 
   /** Append several entries in order. If any entry is invalid, none is stored. */
   async appendBatch(entries: readonly OpEntry[]): Promise<AppendResult[]> {
     this.assertOpen();
     const records = entries.map((e) => encodeEntry(e).record);
-    const index = await this.ensureIndex();
-    this.assertOpen();
-    return Promise.all(entries.map((e, i) => this.enqueue(index, e, records[i]!)));
+    return Promise.all(await this.admit(() => entries.map((e, i) => this.enqueue(e, records[i]!))));
+  }
+
+  /**
+   * Run `queue` once the op id index is loaded, in call order. Usually the index
+   * is there and this is synchronous, so appends reach the write queue (and
+   * `checkpoint`/`close` see them) the moment they are made.
+   */
+  private admit<T>(queue: () => T): Promise<T> | T {
+    if (this.index && !this.admitting) return queue();
+    const run = (this.admitting ?? Promise.resolve())
+      .then(() => this.ensureIndex())
+      .then(() => ({ queued: queue() }));
+    const gate: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.admitting = gate;
+    void gate.then(() => {
+      if (this.admitting === gate) this.admitting = undefined;
+    });
+    return run.then((r) => r.queued);
   }
 
   /** Queue a validated entry for the next group-commit write, unless the log has it or is writing it. */
-  private enqueue(index: OpIdIndex, entry: OpEntry, record: string): Promise<AppendResult> {
+  private enqueue(entry: OpEntry, record: string): Promise<AppendResult> {
     const opId = entry.op_id;
-    const position = index.get(opId);
+    const position = this.index!.get(opId);
     if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
     const inFlight = this.pendingIds.get(opId);
     if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
@@ -187,7 +210,7 @@ export class OpLog {
     const scan = this.scan(0, this.storage.length, this.verifyReads, (entry, position) => {
       index.add(entry.op_id, position);
       entries.push(entry);
-    }).then(() => index);
+    }).then(() => (this.index = index));
     this.indexReady = scan;
     scan.catch(() => this.forgetIndex(scan));
     await scan;
@@ -271,12 +294,15 @@ export class OpLog {
     const index = from === 0 ? new OpIdIndex(length) : undefined;
     let lastOpId = doc && from > 0 ? doc.last_op_id : '';
     // Records past the clock document were not written through this log: verify their ids now.
-    await this.scan(from, length, true, (entry, position) => {
+    if (length > from) await this.scan(from, length, true, (entry, position) => {
       if (entry.lamport_ts > highest) highest = entry.lamport_ts;
       index?.add(entry.op_id, position);
       lastOpId = position === length - 1 ? entry.op_id : lastOpId;
     });
-    if (index) this.indexReady = Promise.resolve(index);
+    if (index) {
+      this.index = index;
+      this.indexReady = Promise.resolve(index);
+    }
     this.highestCommitted = highest;
     this.lastOpId = lastOpId;
     this.clock.observe(highest);
@@ -321,6 +347,7 @@ export class OpLog {
 
   /** A valid entry, or undefined for a record skipped under `onCorruptRecord: 'skip'`. */
   private decode(record: string, position: number, verify = this.verifyReads): OpEntry | undefined {
+    if (this.skipped.has(position)) return undefined;
     try {
       const entry = decodeRecord(record);
       if (verify) verifyOpEntry(entry);
@@ -334,7 +361,8 @@ export class OpLog {
     const reason = cause instanceof Error ? cause.message : String(cause);
     const error = new CorruptRecordError(this.sessionId, position, reason, { cause });
     if (this.onCorrupt === 'error') throw error;
-    if (!this.skippedRecords.some((s) => s.position === position)) {
+    if (!this.skipped.has(position)) {
+      this.skipped.add(position);
       this.skippedRecords.push({ position, line: error.line, reason });
     }
     return undefined;
@@ -357,7 +385,7 @@ export class OpLog {
             position++;
           }
         }
-        return index;
+        return (this.index = index);
       })();
       this.indexReady = build;
       build.catch(() => this.forgetIndex(build));
@@ -373,7 +401,7 @@ export class OpLog {
   private async flush(): Promise<void> {
     await Promise.resolve(); // let appends made in the same tick join the first write
     try {
-      const index = await this.ensureIndex();
+      const index = this.index!;
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_WRITE_BATCH);
         const start = this.storage.length;
@@ -402,8 +430,12 @@ export class OpLog {
     }
   }
 
+  /** Wait until every append made so far is stored (or has failed). */
   private async idle(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.admitting || this.flushing) {
+      await this.admitting;
+      await this.flushing;
+    }
   }
 
   /** Save the clock document. It is a cache, so a failure only means more work on the next open. */

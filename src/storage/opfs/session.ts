@@ -1,0 +1,146 @@
+import { ClosedError } from '../../core/errors.js';
+import { assertOneLine } from '../jsonl/index.js';
+import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
+import type { OpenResult, ReadResult } from './protocol.js';
+import type { HeldLock } from './web-lock.js';
+import { toError, type WorkerClient } from './worker-client.js';
+
+/** Records per read batch. */
+const READ_BATCH = 8192;
+
+interface Pending {
+  records: readonly string[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+const decoder = new TextDecoder();
+
+/** The main thread's handle on one session; the file work happens in the worker. */
+export class OpfsSession implements SessionStorage {
+  private _length: number;
+  private queue: Pending[] = [];
+  private writing: Promise<void> | undefined;
+  private closed = false;
+  /** What recovery did on open (bytes cut from a torn tail, index rebuilt): for diagnostics and tests. */
+  readonly recovery: OpenResult;
+
+  constructor(
+    private readonly client: WorkerClient,
+    readonly sessionId: string,
+    private readonly flush: boolean,
+    opened: OpenResult,
+    private readonly lock: HeldLock,
+    private readonly onClose: () => void,
+  ) {
+    this._length = opened.length;
+    this.recovery = opened;
+  }
+
+  get length(): number {
+    return this._length;
+  }
+
+  append(records: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new ClosedError(`session ${JSON.stringify(this.sessionId)}`));
+    try {
+      for (const r of records) assertOneLine(r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (records.length === 0) return this.writing ?? Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ records: records.slice(), resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Group commit: one request (one write + one flush) in flight; everything queued meanwhile goes in the next. */
+  private pump(): void {
+    if (this.writing || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.writing = this.commit(batch).finally(() => {
+      this.writing = undefined;
+      this.pump();
+    });
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const records = batch.length === 1 ? (batch[0]!.records as string[]) : batch.flatMap((p) => p.records);
+    try {
+      this._length = await this.client.call<number>({ type: 'append', session: this.sessionId, records, flush: this.flush });
+    } catch (err) {
+      const failure = toError(err, this.sessionId, 'append');
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    for (const p of batch) p.resolve();
+  }
+
+  async *read(from: number, to?: number): AsyncIterable<readonly string[]> {
+    this.assertOpen();
+    const [start, end] = clampRange(this._length, from, to);
+    let position = start;
+    let offset: number | null = null;
+    while (position < end) {
+      let r: ReadResult;
+      try {
+        r = await this.client.call<ReadResult>({
+          type: 'read',
+          session: this.sessionId,
+          position,
+          offset,
+          count: Math.min(READ_BATCH, end - position),
+        });
+      } catch (err) {
+        throw toError(err, this.sessionId, 'read');
+      }
+      if (r.count === 0) throw toError({ kind: 'storage', message: `ops.jsonl ends before record ${position}` }, this.sessionId, 'read');
+      const lines = decoder.decode(r.bytes).split('\n');
+      lines.pop(); // after the last '\n'
+      yield lines;
+      position += r.count;
+      offset = r.nextOffset;
+    }
+  }
+
+  async readDoc(name: string): Promise<string | undefined> {
+    assertDocName(name);
+    this.assertOpen();
+    try {
+      return await this.client.call<string | undefined>({ type: 'readDoc', session: this.sessionId, name });
+    } catch (err) {
+      throw toError(err, this.sessionId, 'readDoc');
+    }
+  }
+
+  async writeDoc(name: string, text: string): Promise<void> {
+    assertDocName(name);
+    this.assertOpen();
+    if (typeof text !== 'string') throw new TypeError('writeDoc: text must be a string');
+    try {
+      await this.client.call({ type: 'writeDoc', session: this.sessionId, name, text, flush: this.flush });
+    } catch (err) {
+      throw toError(err, this.sessionId, 'writeDoc');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.writing) await this.writing.catch(() => {});
+    try {
+      await this.client.call({ type: 'close', session: this.sessionId });
+    } catch {
+      // The worker is gone (adapter closing): its handles went with it.
+    } finally {
+      await this.lock.release();
+      this.onClose();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError(`session ${JSON.stringify(this.sessionId)}`);
+  }
+}

@@ -1,0 +1,76 @@
+import { ClosedError, SessionLockedError, StorageError } from '../../core/errors.js';
+import type { Reply, Request, WireError } from './protocol.js';
+
+type Pending = { resolve(value: unknown): void; reject(err: unknown): void };
+/** A request without its id: the client numbers them. */
+export type Call = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/**
+ * The main thread's end of the worker protocol: starts the dedicated module
+ * worker, numbers requests, and turns error replies back into typed errors.
+ */
+export class WorkerClient {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private broken: Error | undefined;
+  private terminated = false;
+
+  constructor() {
+    // Vite (dev, test and `vite build`) recognises this pattern and bundles the worker with its imports.
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'muse-oplog-opfs' });
+    this.worker.onmessage = (event: MessageEvent<Reply>) => {
+      const reply = event.data;
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(reply.error);
+    };
+    const fail = (event: Event) => {
+      const message = event instanceof ErrorEvent && event.message ? event.message : 'the OPFS worker failed to start or crashed';
+      this.broken = new StorageError(`OPFS worker: ${message}`);
+      for (const p of this.pending.values()) p.reject(this.broken);
+      this.pending.clear();
+    };
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      fail(event);
+    };
+    this.worker.onmessageerror = fail;
+  }
+
+  /** Send one request; errors come back as the wire form (see `toError`). */
+  call<T>(request: Call, transfer: Transferable[] = []): Promise<T> {
+    if (this.terminated) return Promise.reject(new ClosedError('OpfsAdapter'));
+    if (this.broken) return Promise.reject(this.broken);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...request, id } as Request, transfer);
+    });
+  }
+
+  terminate(): void {
+    this.terminated = true;
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new ClosedError('OpfsAdapter'));
+    this.pending.clear();
+  }
+}
+
+/** Rebuild a typed error from a worker reply (or pass through one made on this side). */
+export function toError(err: unknown, sessionId: string, what: string): Error {
+  if (err instanceof Error) return err;
+  const wire = err as WireError;
+  switch (wire.kind) {
+    case 'locked':
+      return new SessionLockedError(sessionId, `opfs:${sessionId}/ops.jsonl`, wire.message);
+    case 'type':
+      return new TypeError(wire.message);
+    case 'range':
+      return new RangeError(wire.message);
+    default:
+      return new StorageError(`OPFS ${what} failed: ${wire.message}`, { cause: wire.cause });
+  }
+}

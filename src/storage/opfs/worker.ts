@@ -1,0 +1,228 @@
+/**
+ * The dedicated worker behind `OpfsAdapter`. It owns every synchronous access
+ * handle (one pair per open session: ops.jsonl and ops.idx), and answers the
+ * main thread's requests (`protocol.ts`) one at a time, in arrival order.
+ */
+import { errorName, opfsRoot, type IterableDirectory, type SyncFileHandle } from './fs-types.js';
+import { LogFile, WriteFailure } from './log-file.js';
+import type { Reply, Request, WireError } from './protocol.js';
+
+interface OpenSession {
+  base: FileSystemDirectoryHandle;
+  dir: FileSystemDirectoryHandle;
+  log: LogFile;
+}
+
+const sessions = new Map<string, OpenSession>();
+const encoder = new TextEncoder();
+
+class Failure extends Error {
+  constructor(
+    readonly kind: WireError['kind'],
+    message: string,
+    readonly causeName?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<Request>) => void) | null;
+  postMessage(message: Reply, transfer?: Transferable[]): void;
+}
+const scope = self as unknown as WorkerScope;
+
+let queue: Promise<void> = Promise.resolve();
+scope.onmessage = (event) => {
+  const req = event.data;
+  queue = queue.then(() => handle(req));
+};
+
+async function handle(req: Request): Promise<void> {
+  try {
+    const transfer: Transferable[] = [];
+    const value = await dispatch(req, transfer);
+    scope.postMessage({ id: req.id, ok: true, value }, transfer);
+  } catch (err) {
+    scope.postMessage({ id: req.id, ok: false, error: toWire(err) });
+  }
+}
+
+async function dispatch(req: Request, transfer: Transferable[]): Promise<unknown> {
+  switch (req.type) {
+    case 'open':
+      return open(req.root, req.session);
+    case 'append': {
+      const s = get(req.session);
+      s.log.append(req.records, req.flush);
+      return s.log.length;
+    }
+    case 'read': {
+      const r = get(req.session).log.read(req.position, req.offset, req.count);
+      const bytes = r.bytes.buffer as ArrayBuffer;
+      transfer.push(bytes);
+      return { bytes, count: r.count, nextOffset: r.nextOffset };
+    }
+    case 'readDoc':
+      return readDoc(get(req.session).dir, req.name);
+    case 'writeDoc':
+      return writeDoc(get(req.session).dir, req.name, req.text, req.flush);
+    case 'close':
+      return close(req.session);
+    case 'list':
+      return list(req.root);
+    case 'probe':
+      return probe(req.root);
+    case 'failNextWrite':
+      get(req.session).log.failNextWrite = true;
+      return undefined;
+  }
+}
+
+function get(session: string): OpenSession {
+  const s = sessions.get(session);
+  if (!s) throw new Failure('other', `session ${JSON.stringify(session)} is not open in the OPFS worker`);
+  return s;
+}
+
+/** `<root…>/.muse/op_log`, created when `create`; undefined when missing. */
+async function opLogDir(root: string[], create: boolean): Promise<FileSystemDirectoryHandle | undefined> {
+  let dir = await opfsRoot();
+  try {
+    for (const name of [...root, '.muse', 'op_log']) dir = await dir.getDirectoryHandle(name, { create });
+  } catch (err) {
+    if (!create && errorName(err) === 'NotFoundError') return undefined;
+    throw err;
+  }
+  return dir;
+}
+
+async function open(root: string[], session: string) {
+  if (sessions.has(session)) throw new Failure('locked', `session ${JSON.stringify(session)} is open in this worker`);
+  const base = (await opLogDir(root, true))!;
+  const dir = await base.getDirectoryHandle(session, { create: true });
+  const opsFile = (await dir.getFileHandle('ops.jsonl', { create: true })) as SyncFileHandle;
+  const ops = await opsFile.createSyncAccessHandle().catch((err: unknown) => {
+    // Another tab (or worker) holds the file: sync access handles are exclusive.
+    if (errorName(err) === 'NoModificationAllowedError' || errorName(err) === 'InvalidStateError') {
+      throw new Failure('locked', `ops.jsonl of ${JSON.stringify(session)} is open elsewhere`);
+    }
+    throw err;
+  });
+  try {
+    const idxFile = (await dir.getFileHandle('ops.idx', { create: true })) as SyncFileHandle;
+    const idx = await idxFile.createSyncAccessHandle();
+    const log = new LogFile(ops, idx);
+    try {
+      const result = log.recover();
+      sessions.set(session, { base, dir, log });
+      return result;
+    } catch (err) {
+      idx.close();
+      throw err;
+    }
+  } catch (err) {
+    ops.close();
+    throw err;
+  }
+}
+
+async function close(session: string): Promise<void> {
+  const s = sessions.get(session);
+  if (!s) return;
+  sessions.delete(session);
+  const empty = s.log.length === 0;
+  s.log.close();
+  // A session that never stored anything leaves no folder (listSessions, like the reference, lists folders).
+  if (empty && !(await hasDocs(s.dir))) await s.base.removeEntry(session, { recursive: true }).catch(() => {});
+}
+
+async function hasDocs(dir: FileSystemDirectoryHandle): Promise<boolean> {
+  for await (const [name, h] of (dir as IterableDirectory).entries()) {
+    if (h.kind === 'file' && name.endsWith('.json')) return true;
+  }
+  return false;
+}
+
+async function list(root: string[]): Promise<string[]> {
+  const base = await opLogDir(root, false);
+  if (!base) return [];
+  const out: string[] = [];
+  for await (const [name, h] of (base as IterableDirectory).entries()) {
+    if (h.kind !== 'directory') continue;
+    const dir = h as FileSystemDirectoryHandle;
+    const opsSize = await dir
+      .getFileHandle('ops.jsonl')
+      .then(async (f) => (await f.getFile()).size)
+      .catch(() => 0);
+    if (opsSize > 0 || (await hasDocs(dir))) out.push(name);
+  }
+  return out;
+}
+
+const docFile = (name: string) => `${name}.json`;
+
+async function readDoc(dir: FileSystemDirectoryHandle, name: string): Promise<string | undefined> {
+  try {
+    const fh = await dir.getFileHandle(docFile(name));
+    return await (await fh.getFile()).text();
+  } catch (err) {
+    if (errorName(err) === 'NotFoundError') return undefined;
+    throw err;
+  }
+}
+
+/** Temp file, write, flush, then `move()` over the old one: readers see the old document or the new. */
+async function writeDoc(dir: FileSystemDirectoryHandle, name: string, text: string, flush: boolean): Promise<void> {
+  const tmpName = `${docFile(name)}.tmp`;
+  const tmp = (await dir.getFileHandle(tmpName, { create: true })) as SyncFileHandle;
+  const h = await tmp.createSyncAccessHandle();
+  try {
+    const bytes = encoder.encode(text);
+    h.truncate(0);
+    const written = h.write(bytes, { at: 0 });
+    if (written !== bytes.length) {
+      throw new Failure('storage', `short write of ${name}: ${written} of ${bytes.length} bytes (storage quota exceeded?)`, 'QuotaExceededError');
+    }
+    if (flush) h.flush();
+  } catch (err) {
+    h.close();
+    await dir.removeEntry(tmpName).catch(() => {});
+    throw err;
+  }
+  h.close();
+  await tmp.move(dir, docFile(name));
+}
+
+/** The feature test: a sync access handle on a probe file can write and flush. */
+async function probe(root: string[]): Promise<void> {
+  let dir = await opfsRoot();
+  for (const name of root) dir = await dir.getDirectoryHandle(name, { create: true });
+  const name = `.muse-oplog-probe-${Math.random().toString(36).slice(2)}`;
+  const fh = (await dir.getFileHandle(name, { create: true })) as SyncFileHandle;
+  try {
+    if (typeof fh.createSyncAccessHandle !== 'function') throw new Failure('storage', 'no createSyncAccessHandle');
+    const h = await fh.createSyncAccessHandle();
+    try {
+      const bytes = encoder.encode('probe\n');
+      if (h.write(bytes, { at: 0 }) !== bytes.length) throw new Failure('storage', 'probe write was short');
+      h.flush();
+      const back = new Uint8Array(bytes.length);
+      if (h.read(back, { at: 0 }) !== bytes.length || back[0] !== bytes[0]) throw new Failure('storage', 'probe read back differs');
+    } finally {
+      h.close();
+    }
+  } finally {
+    await dir.removeEntry(name).catch(() => {});
+  }
+}
+
+function toWire(err: unknown): WireError {
+  if (err instanceof Failure) return { kind: err.kind, message: err.message, cause: err.causeName };
+  if (err instanceof WriteFailure) return { kind: 'storage', message: err.message, cause: err.causeName };
+  if (err instanceof TypeError) return { kind: 'type', message: err.message };
+  if (err instanceof RangeError) return { kind: 'range', message: err.message };
+  const name = errorName(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return { kind: 'storage', message: name ? `${name}: ${message}` : message, cause: name };
+}
