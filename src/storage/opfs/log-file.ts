@@ -151,19 +151,27 @@ export class LogFile {
       return true;
     }
     const header = idxSize >= INDEX_HEADER_BYTES ? decodeIndexHeader(this.readIdx(0, INDEX_HEADER_BYTES)) : undefined;
-    const n = indexEntryCount(idxSize);
+    let n = indexEntryCount(idxSize);
     if (!header || n === 0) return false;
-    const first = this.readRange(0, Math.min(this.size, FINGERPRINT_MAX));
-    if (!fingerprintMatches(header, first)) return false;
+    const head = this.readRange(0, Math.min(this.size, FINGERPRINT_MAX + 1));
+    if (!fingerprintMatches(header, head)) return false;
+    // A short fingerprint is all of line 0, so the line must end right after it.
+    if (header.fingerprint.length < FINGERPRINT_MAX && head.indexOf(NEWLINE) !== header.fingerprint.length) return false;
     const raw = this.readIdx(INDEX_HEADER_BYTES, indexEntryOffset(n));
-    const offsets = new Array<number>(n);
+    let offsets = new Array<number>(n);
     for (let j = 0; j < n; j++) {
       const o = decodeIndexEntry(raw, j * 8);
       if (j === 0 ? o !== 0 : o <= offsets[j - 1]!) return false;
       offsets[j] = o;
     }
+    // Drop entries past the log or off a line start (the log was shortened since).
+    while (n > 1) {
+      const o = offsets[n - 1]!;
+      if (o < this.size && this.byteAt(o - 1) === NEWLINE) break;
+      n--;
+    }
+    offsets = offsets.slice(0, n);
     const last = offsets[n - 1]!;
-    if (last >= this.size || (last > 0 && this.byteAt(last - 1) !== NEWLINE)) return false;
     this.stride = header.stride;
     this.offsets = offsets;
     if (idxSize !== indexEntryOffset(n)) this.idx.truncate(indexEntryOffset(n)); // drop a torn entry
