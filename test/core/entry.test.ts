@@ -11,6 +11,7 @@ import {
   verifyOpEntry,
   type OpEntry,
 } from '../../src/index.js';
+import jcsVectors from '../vectors/op-ids.jcs.json';
 import reference from '../vectors/op-ids.reference.json';
 
 const H = (s: string) => sha256Hex(s);
@@ -34,6 +35,17 @@ describe('op id vectors from the Python reference', () => {
         reservationId: fields.reservation_id,
       });
       expect(e.op_id).toBe(v.op_id);
+    });
+  }
+});
+
+describe('op id vectors for RFC 8785 rules the reference does not cover', () => {
+  for (const v of jcsVectors.vectors) {
+    it(v.name, () => {
+      const fields = v.fields as unknown as Parameters<typeof computeOpId>[0];
+      expect(opIdPreimage(fields)).toBe(v.canonical);
+      expect(computeOpId(fields)).toBe(v.op_id);
+      expect(sha256Hex(v.canonical)).toBe(v.op_id);
     });
   }
 });
