@@ -107,7 +107,9 @@ describe.each(backends)('several tabs, one log (%s)', (backend) => {
     await waitFor(async () => acked.size >= 30, 'some appends to be acknowledged');
     // Kill the renderer: no unload handler, no close(), the way a tab crashes.
     const cdp = await e2e.context.newCDPSession(a);
-    await cdp.send('Page.crash').catch(() => {}); // the session dies with the page
+    const crashed = a.waitForEvent('crash');
+    void cdp.send('Page.crash').catch(() => {}); // never answers: the renderer is gone
+    await crashed;
     expect(await b.evaluate(() => window.museE2E.streamResult())).toEqual({ acked: 100 });
     expect(await roleOf(b)).toBe('leader');
     // A tab opened later joins the surviving leader and can write.
