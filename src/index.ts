@@ -22,3 +22,14 @@ export type * from './core/types.js';
 export type { SessionStorage, StorageAdapter } from './storage/adapter.js';
 export { assertDocName, clampRange } from './storage/adapter.js';
 export { MemoryAdapter } from './storage/memory.js';
+// Browser storage and tab coordination (import-safe in Node; used only in browsers).
+export { IndexedDbAdapter, type IndexedDbAdapterOptions } from './storage/indexeddb/adapter.js';
+export { OpfsAdapter, type OpfsAdapterOptions } from './storage/opfs/adapter.js';
+export { openBrowserStorage, type BrowserStorage, type BrowserStorageOptions } from './storage/browser-storage.js';
+export {
+  SharedOpLog,
+  type AppendedOps,
+  type LeaderChange,
+  type SharedOpLogOptions,
+  type TabRole,
+} from './sync/tabs/shared-log.js';
