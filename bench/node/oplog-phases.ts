@@ -1,0 +1,87 @@
+/** The standard workload on OpLog over NodeFsAdapter. */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeOpEntry, OpLog } from '../../src/index.js';
+import { NodeFsAdapter, type Durability } from '../../src/node.js';
+import { actor, domainOp, SESSION, timed, type BenchResult } from './workload.js';
+
+export type AppendStyle = 'awaited' | 'pipelined';
+export type ReadAllMode = 'array' | 'stream';
+
+export interface OpLogConfig {
+  durability: Durability;
+  style: AppendStyle;
+  readAll: ReadAllMode;
+  ops: number;
+  tail: number;
+  dir: string;
+}
+
+/** Appends in flight at once in the pipelined style. */
+export const PIPELINE_WINDOW = 4096;
+
+export async function runOpLog(cfg: OpLogConfig): Promise<BenchResult> {
+  const result: BenchResult = {
+    impl: `muse-oplog node-fs ${cfg.durability} ${cfg.style}`,
+    ops: cfg.ops,
+    tail: cfg.tail,
+    notes: [],
+  };
+  let prev: string[] = [];
+  const appendRange = async (log: OpLog, start: number, count: number): Promise<void> => {
+    let inFlight: Promise<unknown>[] = [];
+    for (let i = start; i < start + count; i++) {
+      const e = makeOpEntry(actor(i), 'midi', domainOp(i), log.nextLamportTs(), { parentOpIds: prev });
+      prev = [e.op_id];
+      if (cfg.style === 'awaited') {
+        await log.append(e);
+      } else {
+        inFlight.push(log.append(e));
+        if (inFlight.length >= PIPELINE_WINDOW) {
+          await Promise.all(inFlight);
+          inFlight = [];
+        }
+      }
+    }
+    await Promise.all(inFlight);
+  };
+
+  const adapter = new NodeFsAdapter(cfg.dir, { durability: cfg.durability });
+  const log = await OpLog.open(adapter, SESSION);
+  await timed(result, 'append', cfg.ops, () => appendRange(log, 0, cfg.ops));
+  await log.close(); // the reference holds no open log; ours must release the writer lock
+  await adapter.close();
+
+  const adapter2 = new NodeFsAdapter(cfg.dir, { durability: cfg.durability });
+  const log2 = await timed(result, 'reopen', 1, async () => {
+    const l = await OpLog.open(adapter2, SESSION);
+    const next = l.highestLamportTs + 1; // the next timestamp, without consuming it (bench_seed undoes its call)
+    if (next !== cfg.ops + 1) throw new Error(`reopen: next Lamport timestamp ${next}`);
+    return l;
+  });
+  await timed(result, 'read_all', cfg.ops, async () => {
+    let n = 0;
+    if (cfg.readAll === 'array') {
+      n = (await log2.readAll()).length;
+    } else {
+      for await (const _ of log2.entries(0)) n++;
+    }
+    if (n !== cfg.ops) throw new Error(`read_all: ${n} entries`);
+  });
+  if (cfg.readAll === 'stream') result.notes!.push('read_all streams entries() instead of building an array');
+  await timed(result, 'checkpoint', 1, () => log2.checkpoint('snap-1'));
+  await timed(result, 'append_tail', cfg.tail, () => appendRange(log2, cfg.ops, cfg.tail));
+  await timed(result, 'replay', cfg.tail, async () => {
+    const r = await log2.replaySinceCheckpoint();
+    if (r.length !== cfg.tail) throw new Error(`replay: ${r.length} entries`);
+  });
+  await timed(result, 'delta', cfg.tail, async () => {
+    const d = await log2.toStructuredDelta('midi');
+    if (d.ops.length !== cfg.tail) throw new Error(`delta: ${d.ops.length} ops`);
+  });
+  await log2.close();
+  await adapter2.close();
+  result.bytes = statSync(join(cfg.dir, '.muse', 'op_log', SESSION, 'ops.jsonl')).size;
+  if (result.notes!.length === 0) delete result.notes;
+  return result;
+}

@@ -1,0 +1,159 @@
+/**
+ * npm run bench [-- --ops N] [--tail M] [--json] [--only ours|hypercore|reference] [--all]
+ *
+ * The standard workload (see workload.ts) on OpLog + NodeFsAdapter in four
+ * rows (durability 'os' / 'fsync' × appends awaited one at a time /
+ * pipelined, PIPELINE_WINDOW in flight), then on hypercore, then the
+ * reference's own bench_seed.py when python3 and ../shared/reference exist.
+ * Each row runs in a child process of this run so that its peak RSS is its
+ * own. Rows that would take minutes (fsync or hypercore awaited one at a
+ * time, above 100,000 ops) are skipped unless --all.
+ *
+ * Default output is a table; --json prints one JSON line: the bench_seed.py
+ * keys for the 'os awaited' row (the reference's semantics: one at a time,
+ * no fsync) plus `peak_rss_mb`, and every row under `rows`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runHypercore } from './hypercore-phases.js';
+import { runOpLog, type AppendStyle, type ReadAllMode } from './oplog-phases.js';
+import { referenceAvailable, runReference } from './reference.js';
+import { peakRssMb, PHASES, type BenchResult } from './workload.js';
+
+interface ChildJob {
+  kind: 'oplog' | 'hypercore';
+  durability?: 'os' | 'fsync';
+  style: AppendStyle;
+  readAll: ReadAllMode;
+  ops: number;
+  tail: number;
+}
+
+const SLOW_ROW_LIMIT = 100_000;
+/** Above this, read_all streams entries instead of returning one array (the array alone would not fit the RSS budget). */
+const ARRAY_READ_LIMIT = 200_000;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function positiveInt(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined) return fallback;
+  const n = Number(text.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
+  return n;
+}
+
+async function child(job: ChildJob): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'muse-bench-'));
+  try {
+    const result =
+      job.kind === 'oplog'
+        ? await runOpLog({ durability: job.durability!, style: job.style, readAll: job.readAll, ops: job.ops, tail: job.tail, dir })
+        : await runHypercore({ style: job.style, readAll: job.readAll, ops: job.ops, tail: job.tail, dir });
+    result.peak_rss_mb = peakRssMb();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function spawnChild(job: ChildJob): BenchResult {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (run.status !== 0) throw new Error(`benchmark row ${JSON.stringify(job)} failed (exit ${run.status})`);
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as BenchResult;
+}
+
+function table(rows: BenchResult[], skipped: string[]): string {
+  const head = ['impl', ...PHASES, 'MB', 'rss MB'];
+  const cells = rows.map((r) => [
+    r.impl,
+    ...PHASES.map((p) => {
+      const t = r[p];
+      if (!t) return '-';
+      return p === 'reopen' || p === 'checkpoint' ? `${t.ms.toFixed(2)} ms` : `${fmt(t.ops_per_s)}/s ${t.ms.toFixed(1)}ms`;
+    }),
+    r.bytes === undefined ? '-' : (r.bytes / 1e6).toFixed(1),
+    r.peak_rss_mb === undefined ? '-' : r.peak_rss_mb.toFixed(0),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
+  for (const r of rows) for (const n of r.notes ?? []) out.push(`note (${r.impl}): ${n}`);
+  for (const s of skipped) out.push(`skipped: ${s}`);
+  return out.join('\n');
+}
+
+function fmt(n: number | null): string {
+  if (n === null) return '-';
+  return n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n);
+}
+
+async function main(): Promise<void> {
+  const childJob = arg('--child');
+  if (childJob) return child(JSON.parse(childJob) as ChildJob);
+
+  const ops = positiveInt(arg('--ops'), 100_000, '--ops');
+  const tail = positiveInt(arg('--tail'), 1_000, '--tail');
+  const json = process.argv.includes('--json');
+  const all = process.argv.includes('--all');
+  const only = arg('--only');
+  const readAll: ReadAllMode = ops > ARRAY_READ_LIMIT ? 'stream' : 'array';
+  const log = (s: string) => {
+    if (!json) process.stderr.write(`${s}\n`);
+  };
+
+  const rows: BenchResult[] = [];
+  const skipped: string[] = [];
+  const slow = (what: string) => {
+    if (all || ops <= SLOW_ROW_LIMIT) return false;
+    skipped.push(`${what} (over ${SLOW_ROW_LIMIT} ops; --all runs it)`);
+    return true;
+  };
+  if (!only || only === 'ours') {
+    for (const durability of ['os', 'fsync'] as const) {
+      for (const style of ['awaited', 'pipelined'] as const) {
+        if (durability === 'fsync' && style === 'awaited' && slow('node-fs fsync awaited: one fdatasync per op')) continue;
+        log(`running node-fs ${durability} ${style} …`);
+        rows.push(spawnChild({ kind: 'oplog', durability, style, readAll, ops, tail }));
+      }
+    }
+  }
+  if (!only || only === 'hypercore') {
+    for (const style of ['awaited', 'pipelined'] as const) {
+      if (style === 'awaited' && slow('hypercore awaited')) continue;
+      log(`running hypercore ${style} …`);
+      rows.push(spawnChild({ kind: 'hypercore', style, readAll, ops, tail }));
+    }
+  }
+  if (!only || only === 'reference') {
+    if (referenceAvailable()) {
+      log('running reference bench_seed.py …');
+      const dir = mkdtempSync(join(tmpdir(), 'muse-bench-ref-'));
+      try {
+        rows.push(runReference(ops, tail, dir));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } else {
+      skipped.push('reference: python3 or ../shared/reference not found');
+    }
+  }
+
+  if (json) {
+    const primary = rows.find((r) => r.impl === 'muse-oplog node-fs os awaited') ?? rows[0];
+    process.stdout.write(`${JSON.stringify({ ...primary, ops, tail, rows, skipped })}\n`);
+  } else {
+    process.stdout.write(`standard workload: ${ops} ops, tail ${tail}\n${table(rows, skipped)}\n`);
+  }
+}
+
+await main();
