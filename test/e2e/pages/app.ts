@@ -9,6 +9,7 @@ import { OpLog } from '../../../src/core/log.js';
 import type { OpEntry } from '../../../src/core/types.js';
 import type { StorageAdapter } from '../../../src/storage/adapter.js';
 import { IndexedDbAdapter } from '../../../src/storage/indexeddb/adapter.js';
+import { OpfsAdapter } from '../../../src/storage/opfs/adapter.js';
 import { SharedOpLog } from '../../../src/sync/tabs/shared-log.js';
 
 export type Backend = 'indexeddb' | 'opfs';
@@ -21,18 +22,8 @@ declare global {
   }
 }
 
-// OpfsAdapter is being written in parallel: loaded only if its module exists.
-const opfsModules = import.meta.glob<{ OpfsAdapter: new () => StorageAdapter }>('../../../src/storage/opfs/adapter.ts', {
-  eager: true,
-});
-const OpfsAdapter = Object.values(opfsModules)[0]?.OpfsAdapter;
-
 function adapterFor(backend: Backend): StorageAdapter {
-  if (backend === 'opfs') {
-    if (!OpfsAdapter) throw new Error('OpfsAdapter is not available yet');
-    return new OpfsAdapter();
-  }
-  return new IndexedDbAdapter();
+  return backend === 'opfs' ? new OpfsAdapter() : new IndexedDbAdapter();
 }
 
 let shared: SharedOpLog | undefined;
