@@ -176,6 +176,33 @@ describe('SharedOpLog (several tabs, one writer)', () => {
     expect((await s.stored()).length).toBe(41);
   });
 
+  it('catches up on ops stored while no tab announced them (a leader died before broadcasting)', async () => {
+    const s = setup();
+    const a = await s.tab();
+    let wroteBehind: OpEntry | undefined;
+    // b takes over next; before it opens the log, an op lands in storage that no tab ever broadcast.
+    const b = await s.tab(async () => {
+      if (!wroteBehind) {
+        const log = await OpLog.open(new MemoryAdapter({ shareWith: s.store }), s.sessionId);
+        wroteBehind = op('unannounced', 42, 0);
+        await log.append(wroteBehind);
+        await log.close();
+      }
+      return new MemoryAdapter({ shareWith: s.store });
+    });
+    const c = await s.tab();
+    const seenByB = collector(b);
+    const seenByC = collector(c);
+    await a.append(op('a', 1, 1));
+    await a.close();
+    await until(() => b.role === 'leader', 'b to lead');
+    await until(() => seenByC.ids().length === 2, 'c to catch up');
+    expect(seenByB.ids()).toEqual(seenByC.ids());
+    expect(seenByC.ids()[1]).toBe(wroteBehind!.op_id);
+    expect(seenByC.positions()).toEqual([0, 1]);
+    expect(c.nextLamportTs()).toBeGreaterThan(42);
+  });
+
   it('keeps a follower\'s clock above every timestamp in the session', async () => {
     const s = setup();
     const a = await s.tab();
