@@ -25,6 +25,8 @@ const external = [
 ];
 
 export default defineConfig({
+  // The OPFS worker is an ES module worker, inlined into the library build.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,5 +1,7 @@
 import { ClosedError, SessionLockedError, StorageError } from '../../core/errors.js';
 import type { Reply, Request, WireError } from './protocol.js';
+// Inlined into the library build, so apps that bundle muse-oplog need no worker asset of ours.
+import OpfsWorker from './worker.ts?worker&inline';
 
 type Pending = { resolve(value: unknown): void; reject(err: unknown): void };
 /** A request without its id: the client numbers them. */
@@ -17,8 +19,7 @@ export class WorkerClient {
   private terminated = false;
 
   constructor() {
-    // Vite (dev, test and `vite build`) recognises this pattern and bundles the worker with its imports.
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'muse-oplog-opfs' });
+    this.worker = new OpfsWorker({ name: 'muse-oplog-opfs' });
     this.worker.onmessage = (event: MessageEvent<Reply>) => {
       const reply = event.data;
       const p = this.pending.get(reply.id);
