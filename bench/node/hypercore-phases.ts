@@ -4,7 +4,9 @@
  * pick, in phases as close to the standard ones as hypercore allows.
  */
 import Hypercore from 'hypercore';
-import { buildStructuredDelta, makeOpEntry, type OpEntry } from '../../src/index.js';
+import { buildStructuredDelta } from '../../src/core/delta.js';
+import { makeOpEntry } from '../../src/core/entry.js';
+import type { OpEntry } from '../../src/core/types.js';
 import { actor, domainOp, timed, type BenchResult } from './workload.js';
 import type { AppendStyle, ReadAllMode } from './oplog-phases.js';
 import { PIPELINE_WINDOW } from './oplog-phases.js';

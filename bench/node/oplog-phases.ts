@@ -1,8 +1,10 @@
 /** The standard workload on OpLog over NodeFsAdapter. */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeOpEntry, OpLog } from '../../src/index.js';
-import { NodeFsAdapter, type Durability } from '../../src/node.js';
+// Module paths, not src/index.ts: that entry pulls in the OPFS worker, which only a bundler can load.
+import { makeOpEntry } from '../../src/core/entry.js';
+import { OpLog } from '../../src/core/log.js';
+import { NodeFsAdapter, type Durability } from '../../src/storage/node-fs/index.js';
 import { actor, domainOp, SESSION, timed, type BenchResult } from './workload.js';
 
 export type AppendStyle = 'awaited' | 'pipelined';

@@ -9,7 +9,7 @@
  * replay_since_checkpoint (M entries); to_structured_delta("midi").
  */
 import { createHash } from 'node:crypto';
-import type { InsertOp } from '../../src/index.js';
+import type { InsertOp } from '../../src/core/types.js';
 
 export const SESSION = 'bench';
 export const PHASES = ['append', 'reopen', 'read_all', 'checkpoint', 'append_tail', 'replay', 'delta'] as const;
