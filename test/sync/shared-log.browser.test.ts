@@ -307,6 +307,32 @@ describe('SharedOpLog (several tabs, one writer)', () => {
     expect(b.role).toBe('leader');
   });
 
+  it('gives up joining when the leader lock is held by something that never answers', async () => {
+    const s = setup();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let granted!: () => void;
+    const grantedP = new Promise<void>((r) => (granted = r));
+    // e.g. a tab running another version of the protocol
+    const foreign = navigator.locks.request(`${s.namespace}:leader:${s.sessionId}`, () => {
+      granted();
+      return held;
+    });
+    await grantedP;
+    await expect(
+      SharedOpLog.open({
+        sessionId: s.sessionId,
+        namespace: s.namespace,
+        adapter: () => new MemoryAdapter({ shareWith: s.store }),
+        joinTimeoutMs: 100,
+      }),
+    ).rejects.toMatchObject({ code: 'STORAGE' });
+    release();
+    await foreign;
+    const b = await s.tab();
+    expect(b.role).toBe('leader');
+  });
+
   it('rejects calls after close with ClosedError', async () => {
     const s = setup();
     await s.tab();

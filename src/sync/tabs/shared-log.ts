@@ -62,6 +62,13 @@ export interface SharedOpLogOptions {
    * `SessionLockedError` and steps aside.
    */
   takeoverTimeoutMs?: number;
+  /**
+   * How long `open` waits for a leader to announce itself when another tab
+   * holds the leader lock (e.g. a tab running an incompatible version of this
+   * protocol, whose messages are ignored). Default 60,000 ms; then `open`
+   * rejects with `StorageError`.
+   */
+  joinTimeoutMs?: number;
   /** Prefix of the Web Lock and channel names. Default 'muse-oplog'. */
   namespace?: string;
 }
@@ -161,11 +168,21 @@ export class SharedOpLog {
     }
     const shared = new SharedOpLog(options);
     shared.start();
+    const joinTimeoutMs = options.joinTimeoutMs ?? 60_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StorageError(`no tab leading session ${JSON.stringify(options.sessionId)} answered within ${joinTimeoutMs} ms`)),
+        joinTimeoutMs,
+      );
+    });
     try {
-      await shared.ready.promise;
+      await Promise.race([shared.ready.promise, timedOut]);
     } catch (err) {
       await shared.close();
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
     return shared;
   }
@@ -528,6 +545,12 @@ export class SharedOpLog {
       this.undelivered.delete(this.delivered);
       entries.push(entry);
       positions.push(this.delivered++);
+    }
+    if (this.undelivered.size > 0) {
+      // A hole before ops that did arrive: their broadcast was lost (its leader died). Fetch it.
+      let last = 0;
+      for (const position of this.undelivered.keys()) last = Math.max(last, position);
+      this.catchUp(last + 1);
     }
     if (entries.length === 0) return;
     const ops: AppendedOps = { entries, positions };
