@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readRecords, runStorageConformance } from '../../src/conformance.js';
 import { SessionLockedError, StorageError } from '../../src/core/errors.js';
 import { IndexedDbAdapter } from '../../src/storage/indexeddb/adapter.js';
-import { CHUNK } from '../../src/storage/indexeddb/layout.js';
+import { CHUNK, REWRITE_BELOW } from '../../src/storage/indexeddb/layout.js';
 
 const freshName = () => `muse-oplog-test-${crypto.randomUUID()}`;
 
@@ -50,19 +50,60 @@ describe('IndexedDbAdapter', () => {
   it('stores many records per value, not one key per op', async () => {
     const dbName = freshName();
     const a = new IndexedDbAdapter({ dbName });
-    const s = await a.openSession('chunks');
+    const big = await a.openSession('big');
     const n = CHUNK * 2 + 7;
-    for (let i = 0; i < n; i += 100) await s.append(Array.from({ length: Math.min(100, n - i) }, (_, j) => rec(i + j)));
+    const all = Array.from({ length: n }, (_, i) => rec(i));
+    await big.append(all);
+    const single = await a.openSession('single');
+    for (let i = 0; i < REWRITE_BELOW * 3 + 5; i++) await single.append([rec(i)]);
     await a.close();
     const entries = await rawEntries(dbName);
-    const chunks = entries.filter(([k]) => (k as unknown[])[0] === 'c');
-    expect(chunks.length).toBe(3);
-    expect(entries.find(([k]) => (k as unknown[])[0] === 'm')?.[1]).toEqual({ length: n });
+    const chunkSizes = (session: string) =>
+      entries
+        .filter(([k]) => (k as unknown[])[0] === 'c' && (k as unknown[])[1] === session)
+        .map(([k, v]) => [(k as unknown[])[2], (v as string).split('\n').length]);
+    expect(chunkSizes('big')).toEqual([
+      [0, CHUNK],
+      [CHUNK, CHUNK],
+      [CHUNK * 2, 7],
+    ]);
+    // One-op appends extend the last chunk while it is small, then start a new one.
+    expect(chunkSizes('single')).toEqual([
+      [0, REWRITE_BELOW],
+      [REWRITE_BELOW, REWRITE_BELOW],
+      [REWRITE_BELOW * 2, REWRITE_BELOW],
+      [REWRITE_BELOW * 3, 5],
+    ]);
+    expect(entries.find(([k]) => (k as unknown[])[0] === 'm' && (k as unknown[])[1] === 'big')?.[1]).toEqual({ length: n });
     const b = new IndexedDbAdapter({ dbName });
-    const s2 = await b.openSession('chunks');
+    const s2 = await b.openSession('big');
     expect(s2.length).toBe(n);
-    expect(await readRecords(s2, CHUNK - 1, CHUNK + 2)).toEqual([rec(CHUNK - 1), rec(CHUNK), rec(CHUNK + 1)]);
+    expect(await readRecords(s2, CHUNK - 1, CHUNK + 2)).toEqual(all.slice(CHUNK - 1, CHUNK + 2));
+    await s2.append([rec(n)]);
+    expect(await readRecords(s2, n - 1)).toEqual([rec(n - 1), rec(n)]);
+    const s3 = await b.openSession('single');
+    expect(s3.length).toBe(REWRITE_BELOW * 3 + 5);
+    expect(await readRecords(s3, REWRITE_BELOW - 1, REWRITE_BELOW + 1)).toEqual([rec(REWRITE_BELOW - 1), rec(REWRITE_BELOW)]);
     await b.close();
+    await deleteDb(dbName);
+  });
+
+  it('reads across many chunks of different sizes', async () => {
+    const dbName = freshName();
+    const a = new IndexedDbAdapter({ dbName });
+    const s = await a.openSession('mixed');
+    const all = Array.from({ length: 3000 }, (_, i) => rec(i));
+    let i = 0;
+    for (const size of [1, 1, 70, 600, 3, 1, 1, 1000, 2, 500, 821]) {
+      await s.append(all.slice(i, i + size));
+      i += size;
+    }
+    expect(i).toBe(3000);
+    expect(await readRecords(s)).toEqual(all);
+    for (const [from, to] of [[0, 1], [1, 2], [71, 73], [650, 2000], [2999, 3000], [1676, 1677]] as const) {
+      expect(await readRecords(s, from, to)).toEqual(all.slice(from, to));
+    }
+    await a.close();
     await deleteDb(dbName);
   });
 

@@ -1,11 +1,18 @@
 import { ClosedError, StorageError } from '../../core/errors.js';
 import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
 import type { HeldLock } from '../opfs/web-lock.js';
-import { CHUNK, chunkKey, docKey, metaKey, splitChunk, type SessionMeta } from './layout.js';
+import { CHUNK, chunkKey, docKey, metaKey, REWRITE_BELOW, splitChunk, type SessionMeta } from './layout.js';
 import { committed, type KvStore, type TxDurability } from './store.js';
 
-/** Chunks fetched per read transaction (each yields one batch). */
-const READ_CHUNKS = 8;
+/** Chunks fetched per read transaction (each transaction yields one batch). */
+const READ_CHUNKS = 16;
+
+/** The session's last chunk, kept in memory so an append never reads before writing. */
+interface Tail {
+  start: number;
+  count: number;
+  text: string;
+}
 
 interface Pending {
   records: readonly string[];
@@ -18,8 +25,7 @@ const RETRYABLE = new Set(['AbortError', 'UnknownError', 'InvalidStateError', 'T
 
 export class IndexedDbSession implements SessionStorage {
   private _length: number;
-  /** Records of the last, partly filled chunk, joined; '' when the last chunk is full or there is none. */
-  private tailText: string;
+  private tail: Tail | undefined;
   private queue: Pending[] = [];
   private writing: Promise<void> | undefined;
   private closed = false;
@@ -32,14 +38,14 @@ export class IndexedDbSession implements SessionStorage {
     private readonly lock: HeldLock,
     private readonly onClose: () => void,
     meta: SessionMeta | undefined,
-    tailText: string,
+    tail: Tail | undefined,
   ) {
     this._length = meta?.length ?? 0;
     this.stored = meta !== undefined;
-    this.tailText = tailText;
+    this.tail = tail;
   }
 
-  /** O(1): reads the meta value and the partly filled last chunk. */
+  /** Reads the meta value and the last chunk (one cursor step): no scan of the session. */
   static async open(
     store: KvStore,
     sessionId: string,
@@ -49,14 +55,17 @@ export class IndexedDbSession implements SessionStorage {
   ): Promise<IndexedDbSession> {
     const [meta, tail] = await store.run('readonly', 'default', async (s) => {
       const meta = (await request(s.get(metaKey(sessionId)))) as SessionMeta | undefined;
-      const length = meta?.length ?? 0;
-      const tail = length % CHUNK ? ((await request(s.get(chunkKey(sessionId, Math.floor(length / CHUNK))))) as string | undefined) : '';
+      const cursor = await request(s.openCursor(sessionChunks(sessionId), 'prev'));
+      const tail: Tail | undefined = cursor
+        ? { start: (cursor.key as [string, string, number])[2], count: splitChunk(cursor.value as string).length, text: cursor.value as string }
+        : undefined;
       return [meta, tail] as const;
     });
-    if (meta && (!Number.isSafeInteger(meta.length) || meta.length < 0 || tail === undefined)) {
-      throw new StorageError(`IndexedDB: session ${JSON.stringify(sessionId)} has a damaged meta value`);
+    const length = meta?.length ?? 0;
+    if (!Number.isSafeInteger(length) || length < 0 || (tail ? tail.start + tail.count : 0) !== length) {
+      throw new StorageError(`IndexedDB: session ${JSON.stringify(sessionId)} is inconsistent (meta says ${length} records)`);
     }
-    return new IndexedDbSession(store, sessionId, durability, lock, onClose, meta, tail ?? '');
+    return new IndexedDbSession(store, sessionId, durability, lock, onClose, meta, tail);
   }
 
   get length(): number {
@@ -105,58 +114,75 @@ export class IndexedDbSession implements SessionStorage {
       return;
     }
     this._length = plan.length;
-    this.tailText = plan.tailText;
+    this.tail = plan.tail;
     this.stored = true;
     for (const p of batch) p.resolve();
   }
 
-  /** The chunk values that change when `records` follow the current ones. */
-  private plan(records: readonly string[]): { puts: [IDBValidKey, string][]; length: number; tailText: string } {
-    let k = Math.floor(this._length / CHUNK);
-    let fill = this._length % CHUNK;
-    let parts: string[] = fill ? [this.tailText] : [];
+  /**
+   * The chunk values that change when `records` follow the current ones: the
+   * last chunk is extended while it is small (below REWRITE_BELOW records),
+   * otherwise new chunks start; chunks hold at most CHUNK records.
+   */
+  private plan(records: readonly string[]): { puts: [IDBValidKey, string][]; length: number; tail: Tail } {
     const puts: [IDBValidKey, string][] = [];
+    const extend = this.tail !== undefined && this.tail.count < REWRITE_BELOW;
+    let start = extend ? this.tail!.start : this._length;
+    let parts: string[] = extend ? [this.tail!.text] : [];
+    let count = extend ? this.tail!.count : 0;
+    let tail: Tail | undefined;
     for (const r of records) {
       parts.push(r);
-      if (++fill === CHUNK) {
-        puts.push([chunkKey(this.sessionId, k), parts.join('\n')]);
-        k++;
-        fill = 0;
+      if (++count === CHUNK) {
+        tail = { start, count, text: parts.join('\n') };
+        puts.push([chunkKey(this.sessionId, start), tail.text]);
+        start += CHUNK;
         parts = [];
+        count = 0;
       }
     }
-    let tailText = '';
-    if (fill > 0) {
-      tailText = parts.join('\n');
-      puts.push([chunkKey(this.sessionId, k), tailText]);
+    if (count > 0) {
+      tail = { start, count, text: parts.join('\n') };
+      puts.push([chunkKey(this.sessionId, start), tail.text]);
     }
-    return { puts, length: this._length + records.length, tailText };
+    return { puts, length: this._length + records.length, tail: tail! };
   }
 
   async *read(from: number, to?: number): AsyncIterable<readonly string[]> {
     this.assertOpen();
     const [start, end] = clampRange(this._length, from, to);
     if (start >= end) return;
-    const last = Math.floor((end - 1) / CHUNK);
-    for (let k = Math.floor(start / CHUNK); k <= last; k += READ_CHUNKS) {
-      const k1 = Math.min(last, k + READ_CHUNKS - 1);
-      const range = IDBKeyRange.bound(chunkKey(this.sessionId, k), chunkKey(this.sessionId, k1));
-      let texts: unknown[];
+    let next: number | undefined; // start of the next chunk to fetch; first found from the chunk holding `start`
+    while (true) {
+      let page: { first: number; texts: string[] };
       try {
-        texts = await this.withRetry(() => this.store.run('readonly', 'default', (s) => request(s.getAll(range))));
+        page = await this.withRetry(() =>
+          this.store.run('readonly', 'default', async (s) => {
+            let first = next;
+            if (first === undefined) {
+              const cursor = await request(s.openCursor(IDBKeyRange.bound(chunkKey(this.sessionId, 0), chunkKey(this.sessionId, start)), 'prev'));
+              first = cursor ? (cursor.key as [string, string, number])[2] : 0;
+            }
+            const range = IDBKeyRange.bound(chunkKey(this.sessionId, first), chunkKey(this.sessionId, end - 1));
+            return { first, texts: (await request(s.getAll(range, READ_CHUNKS))) as string[] };
+          }),
+        );
       } catch (err) {
         throw toStorageError('read', err);
       }
-      if (texts.length !== k1 - k + 1) throw new StorageError(`IndexedDB: chunks ${k}..${k1} of ${JSON.stringify(this.sessionId)} are missing`);
+      if (page.texts.length === 0) throw new StorageError(`IndexedDB: records from ${page.first} of ${JSON.stringify(this.sessionId)} are missing`);
       const out: string[] = [];
-      for (let i = 0; i < texts.length; i++) {
-        const base = (k + i) * CHUNK;
-        const lines = splitChunk(texts[i] as string);
+      let base = page.first;
+      for (const text of page.texts) {
+        const lines = splitChunk(text);
         const lo = Math.max(start - base, 0);
         const hi = Math.min(end - base, lines.length);
         for (let j = lo; j < hi; j++) out.push(lines[j]!);
+        base += lines.length;
       }
       yield out;
+      if (base >= end) return;
+      next = base;
     }
   }
 
@@ -213,6 +239,10 @@ export class IndexedDbSession implements SessionStorage {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError(`session ${JSON.stringify(this.sessionId)}`);
   }
+}
+
+function sessionChunks(sessionId: string): IDBKeyRange {
+  return IDBKeyRange.bound(chunkKey(sessionId, 0), chunkKey(sessionId, Number.MAX_SAFE_INTEGER));
 }
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
