@@ -61,8 +61,13 @@ console.log(JSON.stringify(out));`,
     writeFileSync(join(app, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
     writeFileSync(
       join(app, 'main.js'),
-      `import { makeOpEntry, OpLog, OpfsAdapter, IndexedDbAdapter } from 'muse-oplog';
-const result = {};
+      `import { canonicalJson, computeOpId, makeOpEntry, OpLog, MemoryAdapter, listSessions, OpfsAdapter, IndexedDbAdapter } from 'muse-oplog';
+const result = { canonical: canonicalJson({ b: 1, a: 2 }) };
+const mem = new MemoryAdapter();
+const memLog = await OpLog.open(mem, 'm');
+const e = makeOpEntry('a', 'midi', { op: 'insert', address: 'note:1' }, 1);
+await memLog.append(e);
+result.memory = computeOpId(e) === e.op_id && (await listSessions(mem)).join();
 for (const adapter of [new OpfsAdapter({ root: 'pkg-test' }), new IndexedDbAdapter({ dbName: 'pkg-test' })]) {
   try {
     const log = await OpLog.open(adapter, 'vite-app');
@@ -83,7 +88,7 @@ window.result = result;`,
       const page = await browser.newPage();
       await page.goto(server.resolvedUrls!.local[0]!);
       const result = await page.waitForFunction(() => (window as unknown as { result?: unknown }).result, undefined, { timeout: 30_000 });
-      expect(await result.jsonValue()).toEqual({ opfs: 1, indexeddb: 1 });
+      expect(await result.jsonValue()).toEqual({ canonical: '{"a":2,"b":1}', memory: 'm', opfs: 1, indexeddb: 1 });
     } finally {
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
