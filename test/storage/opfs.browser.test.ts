@@ -70,6 +70,21 @@ describe('OpfsAdapter', () => {
       expect(await fileText(dir, 'clock.json')).toBe('{"n":2}');
     }));
 
+  it('lists sessions that are open, here and in another adapter', () =>
+    withRoot(async (root) => {
+      const a = new OpfsAdapter({ root });
+      const b = new OpfsAdapter({ root });
+      const s = await a.openSession('open-here');
+      await s.append([rec(0)]);
+      const empty = await a.openSession('empty-open');
+      expect(await a.listSessions()).toEqual(['open-here']);
+      expect(await b.listSessions()).toContain('open-here');
+      await empty.close();
+      await a.close();
+      expect(await b.listSessions()).toEqual(['open-here']);
+      await b.close();
+    }));
+
   it('a short write (quota) rejects with StorageError, leaves the log unchanged, and the next append works', () =>
     withRoot(async (root) => {
       const a = new OpfsAdapter({ root });

@@ -151,13 +151,19 @@ async function list(root: string[]): Promise<string[]> {
   for await (const [name, h] of (base as IterableDirectory).entries()) {
     if (h.kind !== 'directory') continue;
     const dir = h as FileSystemDirectoryHandle;
-    const opsSize = await dir
-      .getFileHandle('ops.jsonl')
-      .then(async (f) => (await f.getFile()).size)
-      .catch(() => 0);
-    if (opsSize > 0 || (await hasDocs(dir))) out.push(name);
+    const open = sessions.get(name);
+    if (open ? open.log.length > 0 : (await storedRecords(dir)) || (await hasDocs(dir))) out.push(name);
   }
   return out;
+}
+
+/** Whether ops.jsonl holds anything. A file another tab holds open (getFile refuses it) is being written: it counts. */
+async function storedRecords(dir: FileSystemDirectoryHandle): Promise<boolean> {
+  try {
+    return (await (await dir.getFileHandle('ops.jsonl')).getFile()).size > 0;
+  } catch (err) {
+    return errorName(err) !== 'NotFoundError' && errorName(err) !== 'TypeMismatchError';
+  }
 }
 
 const docFile = (name: string) => `${name}.json`;
