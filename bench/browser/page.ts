@@ -1,0 +1,187 @@
+/** Runs in the bench page: each function is one row of `npm run bench:browser`, called by run.ts through Playwright. */
+import Dexie, { type EntityTable } from 'dexie';
+import { createStore, set, values } from 'idb-keyval';
+import { makeOpEntry } from '../../src/core/entry.js';
+import { OpLog } from '../../src/core/log.js';
+import type { OpEntry } from '../../src/core/types.js';
+import type { StorageAdapter } from '../../src/storage/adapter.js';
+import { MemoryAdapter } from '../../src/storage/memory.js';
+import { IndexedDbAdapter } from '../../src/storage/indexeddb/adapter.js';
+import { OpfsAdapter } from '../../src/storage/opfs/adapter.js';
+import { actor, domainOp, PIPELINE_WINDOW, SESSION, timed, type RowResult } from './workload.js';
+
+export type Backend = 'opfs' | 'indexeddb' | 'memory';
+export type Style = 'pipelined' | 'awaited';
+
+export interface OpLogRow {
+  backend: Backend;
+  /** OPFS: 'flush' (default) | 'none'; IndexedDB: 'strict' (default) | 'relaxed'. */
+  durability?: string;
+  style: Style;
+  ops: number;
+  tail: number;
+}
+
+const unique = (prefix: string) => `${prefix}-${crypto.randomUUID()}`;
+
+const memoryStores = new Map<string, MemoryAdapter>();
+
+function makeAdapter(backend: Backend, place: string, durability: string): StorageAdapter {
+  if (backend === 'opfs') return new OpfsAdapter({ root: place, durability: durability as 'flush' | 'none' });
+  if (backend === 'indexeddb') return new IndexedDbAdapter({ dbName: place, durability: durability as 'strict' | 'relaxed' });
+  const previous = memoryStores.get(place);
+  const a = new MemoryAdapter(previous ? { shareWith: previous } : {});
+  memoryStores.set(place, a);
+  return a;
+}
+
+async function removePlace(backend: Backend, place: string): Promise<void> {
+  if (backend === 'memory') {
+    memoryStores.delete(place);
+  } else if (backend === 'opfs') {
+    await (await navigator.storage.getDirectory()).removeEntry(place, { recursive: true }).catch(() => {});
+  } else {
+    await deleteDb(place);
+  }
+}
+
+function deleteDb(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const req = indexedDB.deleteDatabase(name);
+    req.onsuccess = req.onerror = req.onblocked = () => resolve();
+  });
+}
+
+/** The standard workload through OpLog on one adapter; appends pipelined (PIPELINE_WINDOW in flight) or awaited one at a time. */
+async function opLogRow(cfg: OpLogRow): Promise<RowResult> {
+  const durability = cfg.durability ?? { opfs: 'flush', indexeddb: 'strict', memory: 'none' }[cfg.backend];
+  const result: RowResult = { row: `${cfg.backend} (${durability}) ${cfg.style}`, ops: cfg.ops, tail: cfg.tail };
+  const place = unique(`muse-bench-${cfg.backend}`);
+  let prev: string[] = [];
+  const appendRange = async (log: OpLog, start: number, count: number): Promise<void> => {
+    let inFlight: Promise<unknown>[] = [];
+    for (let i = start; i < start + count; i++) {
+      const e = makeOpEntry(actor(i), 'midi', domainOp(i), log.nextLamportTs(), { parentOpIds: prev });
+      prev = [e.op_id];
+      if (cfg.style === 'awaited') {
+        await log.append(e);
+      } else {
+        inFlight.push(log.append(e));
+        if (inFlight.length >= PIPELINE_WINDOW) {
+          await Promise.all(inFlight);
+          inFlight = [];
+        }
+      }
+    }
+    await Promise.all(inFlight);
+  };
+  try {
+    const adapter = makeAdapter(cfg.backend, place, durability);
+    const log = await OpLog.open(adapter, SESSION);
+    await timed(result, 'append', cfg.ops, () => appendRange(log, 0, cfg.ops));
+    await log.close();
+    await adapter.close();
+
+    const adapter2 = makeAdapter(cfg.backend, place, durability);
+    const reopen = async () => {
+      const l = await OpLog.open(adapter2, SESSION);
+      if (l.highestLamportTs + 1 !== cfg.ops + 1) throw new Error(`reopen: next Lamport timestamp ${l.highestLamportTs + 1}`);
+      return l;
+    };
+    const cold = await timed(result, 'reopen', 1, reopen);
+    await cold.close();
+    const log2 = await timed(result, 'reopen_warm', 1, reopen);
+    await timed(result, 'read_all', cfg.ops, async () => {
+      const n = (await log2.readAll()).length;
+      if (n !== cfg.ops) throw new Error(`read_all: ${n} entries`);
+    });
+    await timed(result, 'checkpoint', 1, () => log2.checkpoint('snap-1'));
+    await timed(result, 'append_tail', cfg.tail, () => appendRange(log2, cfg.ops, cfg.tail));
+    await timed(result, 'replay', cfg.tail, async () => {
+      const r = await log2.replaySinceCheckpoint();
+      if (r.length !== cfg.tail) throw new Error(`replay: ${r.length} entries`);
+    });
+    await timed(result, 'delta', cfg.tail, async () => {
+      const d = await log2.toStructuredDelta('midi');
+      if (d.ops.length !== cfg.tail) throw new Error(`delta: ${d.ops.length} ops`);
+    });
+    await log2.close();
+    await adapter2.close();
+  } finally {
+    await removePlace(cfg.backend, place);
+  }
+  return result;
+}
+
+/** What a user would write by hand: idb-keyval `set` per op, awaited, key = position. */
+async function idbKeyvalRow(ops: number): Promise<RowResult> {
+  const result: RowResult = { row: 'idb-keyval set per op (awaited)', ops, tail: 0 };
+  const dbName = unique('muse-bench-keyval');
+  const store = createStore(dbName, 'ops');
+  let prev: string[] = [];
+  try {
+    await timed(result, 'append', ops, async () => {
+      for (let i = 0; i < ops; i++) {
+        const e = makeOpEntry(actor(i), 'midi', domainOp(i), i + 1, { parentOpIds: prev });
+        prev = [e.op_id];
+        await set(i, e, store);
+      }
+    });
+    await timed(result, 'read_all', ops, async () => {
+      const all = await values<OpEntry>(store);
+      if (all.length !== ops) throw new Error(`read_all: ${all.length}`);
+    });
+  } finally {
+    await deleteDb(dbName);
+  }
+  return result;
+}
+
+interface OpRow {
+  seq?: number;
+  entry: OpEntry;
+}
+
+/** Dexie, `table.add` per op, awaited (auto-increment key). */
+async function dexieRow(ops: number): Promise<RowResult> {
+  const result: RowResult = { row: 'Dexie table.add per op (awaited)', ops, tail: 0 };
+  const dbName = unique('muse-bench-dexie');
+  const db = new Dexie(dbName) as Dexie & { ops: EntityTable<OpRow, 'seq'> };
+  db.version(1).stores({ ops: '++seq' });
+  let prev: string[] = [];
+  try {
+    await timed(result, 'append', ops, async () => {
+      for (let i = 0; i < ops; i++) {
+        const e = makeOpEntry(actor(i), 'midi', domainOp(i), i + 1, { parentOpIds: prev });
+        prev = [e.op_id];
+        await db.ops.add({ entry: e });
+      }
+    });
+    await timed(result, 'read_all', ops, async () => {
+      const all = await db.ops.toArray();
+      if (all.length !== ops) throw new Error(`read_all: ${all.length}`);
+    });
+  } finally {
+    db.close();
+    await deleteDb(dbName);
+  }
+  return result;
+}
+
+/** The core alone: makeOpEntry (canonical JSON + SHA-256 op id) for N ops, no log, no storage. */
+async function hashOnlyRow(ops: number): Promise<RowResult> {
+  const result: RowResult = { row: 'makeOpEntry only (hashing, no storage)', ops, tail: 0 };
+  let prev: string[] = [];
+  await timed(result, 'append', ops, () => {
+    for (let i = 0; i < ops; i++) {
+      const e = makeOpEntry(actor(i), 'midi', domainOp(i), i + 1, { parentOpIds: prev });
+      prev = [e.op_id];
+    }
+  });
+  return result;
+}
+
+const api = { opLogRow, idbKeyvalRow, dexieRow, hashOnlyRow };
+export type BenchApi = typeof api;
+(globalThis as unknown as { bench: BenchApi }).bench = api;
+document.title = 'muse-oplog bench: ready';
