@@ -505,7 +505,11 @@ export class SharedOpLog {
         const { id, from } = msg;
         this.serve(msg.method, msg.args).then(
           (result) => this.post({ kind: 'response', to: from, id, ok: true, result }),
-          (err: unknown) => this.post({ kind: 'response', to: from, id, ok: false, error: toWireError(err) }),
+          (err: unknown) => {
+            // Failed because this tab is stepping down: stay silent, and the asker re-sends to the next leader.
+            if (this.closed) return;
+            this.post({ kind: 'response', to: from, id, ok: false, error: toWireError(err) });
+          },
         );
         return;
       }
