@@ -181,7 +181,54 @@ async function hashOnlyRow(ops: number): Promise<RowResult> {
   return result;
 }
 
-const api = { opLogRow, idbKeyvalRow, dexieRow, hashOnlyRow };
+/**
+ * The adapter alone, without the core: N pre-encoded records appended one per
+ * call (pipelined: PIPELINE_WINDOW calls in flight; or awaited), then reopened and read.
+ */
+async function adapterRow(cfg: OpLogRow): Promise<RowResult> {
+  const durability = cfg.durability ?? { opfs: 'flush', indexeddb: 'strict', memory: 'none' }[cfg.backend];
+  const result: RowResult = { row: `${cfg.backend} (${durability}) adapter only, ${cfg.style}`, ops: cfg.ops, tail: 0 };
+  const place = unique(`muse-bench-raw-${cfg.backend}`);
+  let prev: string[] = [];
+  const records = Array.from({ length: cfg.ops }, (_, i) => {
+    const e = makeOpEntry(actor(i), 'midi', domainOp(i), i + 1, { parentOpIds: prev });
+    prev = [e.op_id];
+    return JSON.stringify(e);
+  });
+  try {
+    const adapter = makeAdapter(cfg.backend, place, durability);
+    const s = await adapter.openSession(SESSION);
+    await timed(result, 'append', cfg.ops, async () => {
+      let inFlight: Promise<void>[] = [];
+      for (const r of records) {
+        if (cfg.style === 'awaited') {
+          await s.append([r]);
+        } else {
+          inFlight.push(s.append([r]));
+          if (inFlight.length >= PIPELINE_WINDOW) {
+            await Promise.all(inFlight);
+            inFlight = [];
+          }
+        }
+      }
+      await Promise.all(inFlight);
+    });
+    await adapter.close();
+    const adapter2 = makeAdapter(cfg.backend, place, durability);
+    const s2 = await timed(result, 'reopen', 1, () => adapter2.openSession(SESSION));
+    await timed(result, 'read_all', cfg.ops, async () => {
+      let n = 0;
+      for await (const batch of s2.read(0)) n += batch.length;
+      if (n !== cfg.ops) throw new Error(`read: ${n}`);
+    });
+    await adapter2.close();
+  } finally {
+    await removePlace(cfg.backend, place);
+  }
+  return result;
+}
+
+const api = { opLogRow, idbKeyvalRow, dexieRow, hashOnlyRow, adapterRow };
 export type BenchApi = typeof api;
 (globalThis as unknown as { bench: BenchApi }).bench = api;
 document.title = 'muse-oplog bench: ready';

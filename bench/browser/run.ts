@@ -11,6 +11,7 @@
  *   idb-keyval set per op (awaited)   the naive approach
  *   Dexie table.add per op (awaited)
  *   makeOpEntry only / memory pipelined   the core's own ceiling (hashing; OpLog over MemoryAdapter)
+ *   adapter only   pre-encoded records straight to the adapter (no core): what the storage layer itself costs
  *   'none' / 'relaxed' rows   the same with the weaker durability setting, for comparison
  * Pipelined rows append N ops with up to 4096 in flight (each resolves only once
  * durable); awaited rows append A ops (default min(N, 5000)) one at a time, as
@@ -128,6 +129,9 @@ try {
   await run('opLogRow', { backend: 'indexeddb', durability: 'relaxed', style: 'pipelined', ops, tail });
   await run('opLogRow', { backend: 'indexeddb', style: 'awaited', ops: awaitedOps, tail });
   await run('opLogRow', { backend: 'indexeddb', durability: 'relaxed', style: 'awaited', ops: awaitedOps, tail });
+  await run('adapterRow', { backend: 'opfs', style: 'pipelined', ops, tail: 0 });
+  await run('adapterRow', { backend: 'opfs', style: 'awaited', ops: awaitedOps, tail: 0 });
+  await run('adapterRow', { backend: 'indexeddb', style: 'pipelined', ops, tail: 0 });
   await run('idbKeyvalRow', awaitedOps);
   await run('dexieRow', awaitedOps);
 } finally {
