@@ -59,7 +59,8 @@ async function dispatch(req: Request, transfer: Transferable[]): Promise<unknown
     }
     case 'read': {
       const r = get(req.session).log.read(req.position, req.offset, req.count);
-      const bytes = r.bytes.buffer as ArrayBuffer;
+      const whole = r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength;
+      const bytes = (whole ? r.bytes : r.bytes.slice()).buffer as ArrayBuffer;
       transfer.push(bytes);
       return { bytes, count: r.count, nextOffset: r.nextOffset };
     }
