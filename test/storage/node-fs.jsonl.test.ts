@@ -37,6 +37,14 @@ describe('jsonl helpers', () => {
     );
   });
 
+  it('copies what it keeps, so the caller may reuse its read buffer', () => {
+    const splitter = new LineSplitter();
+    const buffer = Buffer.from('{"a":1}\n{"b":');
+    expect(splitter.push(buffer)).toEqual(['{"a":1}']);
+    buffer.fill(0x78); // the next read overwrites the buffer
+    expect(splitter.push(Buffer.from('2}\n'))).toEqual(['{"b":2}']);
+  });
+
   it('encodes records as lines and reports where every stride-th one starts', () => {
     const { bytes: out, starts } = encodeRecords(['{"a":"é"}', '{}', '{"b":1}', '{"c":"🎹"}'], 6, 4);
     expect(new TextDecoder().decode(out)).toBe('{"a":"é"}\n{}\n{"b":1}\n{"c":"🎹"}\n');

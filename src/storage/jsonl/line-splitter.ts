@@ -10,11 +10,15 @@ export class LineSplitter {
   private carry: Uint8Array[] = [];
   private carryBytes = 0;
 
-  /** The complete lines that `chunk` finishes, oldest first. */
+  /**
+   * The complete lines that `chunk` finishes, oldest first. What is kept of
+   * `chunk` is copied (not `slice`d: on a Node Buffer that is a view), so the
+   * caller may reuse its buffer.
+   */
   push(chunk: Uint8Array): string[] {
     const last = chunk.lastIndexOf(NEWLINE);
     if (last < 0) {
-      if (chunk.length > 0) this.keep(chunk.slice());
+      if (chunk.length > 0) this.keep(new Uint8Array(chunk));
       return [];
     }
     let head = chunk.subarray(0, last);
@@ -23,7 +27,7 @@ export class LineSplitter {
       this.carry = [];
       this.carryBytes = 0;
     }
-    if (last + 1 < chunk.length) this.keep(chunk.slice(last + 1));
+    if (last + 1 < chunk.length) this.keep(new Uint8Array(chunk.subarray(last + 1)));
     return decoder.decode(head).split('\n');
   }
 

@@ -39,7 +39,9 @@ interface QueuedAppend {
 
 const readAsync = promisify(readCb);
 const FIRST_READ_CHUNK = 64 * 1024;
-const MAX_READ_CHUNK = 4 * 1024 * 1024;
+// Reads reuse one buffer per call and stay small enough that decoded chunks are
+// ordinary young-generation strings, not large objects that linger until a full GC.
+const MAX_READ_CHUNK = 256 * 1024;
 
 export class NodeFsSession implements SessionStorage {
   private fd: number | undefined;
@@ -121,9 +123,12 @@ export class NodeFsSession implements SessionStorage {
     const limit = this.size;
     const splitter = new LineSplitter();
     let chunkSize = FIRST_READ_CHUNK;
+    let buffer = Buffer.allocUnsafe(Math.min(chunkSize, limit - offset));
     while (position < end && offset < limit) {
       this.assertOpen();
-      const chunk = await this.readChunk(fd, Math.min(chunkSize, limit - offset), offset);
+      const length = Math.min(chunkSize, limit - offset);
+      if (buffer.length < length) buffer = Buffer.allocUnsafe(length);
+      const chunk = await this.readChunk(fd, buffer.subarray(0, length), offset);
       if (chunk.length === 0) throw new StorageError(`ops.jsonl of ${this.sessionId} shrank while open`);
       offset += chunk.length;
       chunkSize = Math.min(chunkSize * 2, MAX_READ_CHUNK);
@@ -247,11 +252,11 @@ export class NodeFsSession implements SessionStorage {
     );
   }
 
-  private async readChunk(fd: number, length: number, position: number): Promise<Uint8Array> {
+  /** Read into `buffer` (reused by the caller: LineSplitter copies what it keeps). */
+  private async readChunk(fd: number, buffer: Buffer, position: number): Promise<Uint8Array> {
     this.readsInFlight++;
     try {
-      const buffer = Buffer.allocUnsafe(length);
-      const { bytesRead } = await readAsync(fd, buffer, 0, length, position);
+      const { bytesRead } = await readAsync(fd, buffer, 0, buffer.length, position);
       return buffer.subarray(0, bytesRead);
     } finally {
       if (--this.readsInFlight === 0) this.readsDone?.();
