@@ -228,7 +228,42 @@ async function adapterRow(cfg: OpLogRow): Promise<RowResult> {
   return result;
 }
 
-const api = { opLogRow, idbKeyvalRow, dexieRow, hashOnlyRow, adapterRow };
+/**
+ * The floor under OPFS appends: in a worker, N × (write one 420-byte line + flush)
+ * through a sync access handle, no messages, no adapter. `read_all` holds the
+ * same loop without flush.
+ */
+async function rawOpfsRow(ops: number): Promise<RowResult> {
+  const result: RowResult = { row: 'raw OPFS write+flush per op (worker loop, no adapter)', ops, tail: 0 };
+  const src = `onmessage = async (e) => {
+    const n = e.data;
+    const d = await navigator.storage.getDirectory();
+    const name = 'muse-bench-raw-' + Math.random().toString(36).slice(2);
+    const h = await (await d.getFileHandle(name, { create: true })).createSyncAccessHandle();
+    const bytes = new TextEncoder().encode('x'.repeat(419) + '\\n');
+    let at = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) { h.write(bytes, { at }); at += bytes.length; h.flush(); }
+    const t1 = performance.now();
+    for (let i = 0; i < n; i++) { h.write(bytes, { at }); at += bytes.length; }
+    const t2 = performance.now();
+    h.close();
+    await d.removeEntry(name);
+    postMessage([t1 - t0, t2 - t1]);
+  };`;
+  const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+  const [flushed, unflushed] = await new Promise<[number, number]>((resolve) => {
+    worker.onmessage = (e: MessageEvent<[number, number]>) => resolve(e.data);
+    worker.postMessage(ops);
+  });
+  worker.terminate();
+  const timing = (ms: number) => ({ ms: Math.round(ms * 1000) / 1000, ops_per_s: Math.round(ops / (ms / 1000)) });
+  result.append = timing(flushed);
+  result.notes = [`without flush: ${timing(unflushed).ops_per_s}/s (${(unflushed / ops).toFixed(3)} ms per write)`];
+  return result;
+}
+
+const api = { opLogRow, idbKeyvalRow, dexieRow, hashOnlyRow, adapterRow, rawOpfsRow };
 export type BenchApi = typeof api;
 (globalThis as unknown as { bench: BenchApi }).bench = api;
 document.title = 'muse-oplog bench: ready';

@@ -11,6 +11,7 @@
  *   idb-keyval set per op (awaited)   the naive approach
  *   Dexie table.add per op (awaited)
  *   makeOpEntry only / memory pipelined   the core's own ceiling (hashing; OpLog over MemoryAdapter)
+ *   raw OPFS write+flush   the floor: a worker loop of write + flush, no adapter
  *   adapter only   pre-encoded records straight to the adapter (no core): what the storage layer itself costs
  *   'none' / 'relaxed' rows   the same with the weaker durability setting, for comparison
  * Pipelined rows append N ops with up to 4096 in flight (each resolves only once
@@ -129,6 +130,7 @@ try {
   await run('opLogRow', { backend: 'indexeddb', durability: 'relaxed', style: 'pipelined', ops, tail });
   await run('opLogRow', { backend: 'indexeddb', style: 'awaited', ops: awaitedOps, tail });
   await run('opLogRow', { backend: 'indexeddb', durability: 'relaxed', style: 'awaited', ops: awaitedOps, tail });
+  await run('rawOpfsRow', awaitedOps);
   await run('adapterRow', { backend: 'opfs', style: 'pipelined', ops, tail: 0 });
   await run('adapterRow', { backend: 'opfs', style: 'awaited', ops: awaitedOps, tail: 0 });
   await run('adapterRow', { backend: 'indexeddb', style: 'pipelined', ops, tail: 0 });
@@ -164,6 +166,7 @@ if (json) {
   for (const r of rows) {
     console.log(`${r.row}  [${r.ops.toLocaleString('en')} ops]`);
     for (const p of phases) if (r[p]) console.log(`  ${p.padEnd(12)} ${cell(r[p])}`);
+    for (const n of r.notes ?? []) console.log(`  note: ${n}`);
   }
   console.log('\ntargets:');
   for (const [k, ok] of Object.entries(targets)) console.log(`  ${ok ? 'met   ' : 'MISSED'} ${k}`);
