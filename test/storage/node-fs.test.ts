@@ -104,6 +104,23 @@ describe('NodeFsAdapter layout', () => {
     expect(lines(opsPath(root, 'g'))).toEqual([...all, '']);
   });
 
+  it('group commit: appends made together, or while a sync is in flight, share one write and one fdatasync', async () => {
+    const root = tempRoot();
+    const s = (await adapter(root, { durability: 'fsync' }).openSession('g')) as NodeFsSession;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => s.append([rec(i)])));
+    expect(s.stats).toEqual({ writes: 1, syncs: 1 });
+    const first = s.append([rec(50)]); // its write and sync start in the next microtask
+    await Promise.resolve();
+    await Promise.resolve();
+    const rest = Array.from({ length: 49 }, (_, i) => s.append([rec(51 + i)]));
+    await Promise.all([first, ...rest]);
+    expect(s.stats).toEqual({ writes: 3, syncs: 3 });
+    expect(lines(opsPath(root, 'g'))).toEqual([...Array.from({ length: 100 }, (_, i) => rec(i)), '']);
+    const os = (await adapter(root, { durability: 'os' }).openSession('h')) as NodeFsSession;
+    await Promise.all([os.append([rec(0)]), os.append([rec(1)])]);
+    expect(os.stats).toEqual({ writes: 1, syncs: 0 });
+  });
+
   it('refuses reads and appends after close', async () => {
     const s = await adapter(tempRoot()).openSession('c');
     await s.append([rec(0)]);

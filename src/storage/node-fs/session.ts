@@ -55,6 +55,8 @@ export class NodeFsSession implements SessionStorage {
   private closed = false;
   /** What open repaired at the end of ops.jsonl (a torn or unterminated last line), if anything. */
   repair: TailRepair | undefined;
+  /** write(2) and fdatasync(2) calls made for appends since open (group commit makes them fewer than appends). */
+  readonly stats = { writes: 0, syncs: 0 };
 
   private constructor(
     readonly sessionId: string,
@@ -235,7 +237,11 @@ export class NodeFsSession implements SessionStorage {
     const { bytes, starts } = encodeRecords(records, this.count, this.options.stride);
     try {
       writeFully(fd, bytes, start);
-      if (this.options.durability === 'fsync') await fdatasyncAsync(fd);
+      this.stats.writes++;
+      if (this.options.durability === 'fsync') {
+        await fdatasyncAsync(fd);
+        this.stats.syncs++;
+      }
     } catch (err) {
       try {
         ftruncateSync(fd, start); // all or nothing
