@@ -32,23 +32,40 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-let queue: Promise<void> = Promise.resolve();
+/**
+ * Requests run in arrival order. Appends and reads are synchronous (sync
+ * access handles), so when nothing asynchronous is in flight they are answered
+ * within the message task itself, without promise hops: this is the latency
+ * of an awaited append.
+ */
+let inFlight: Promise<void> | undefined;
 scope.onmessage = (event) => {
   const req = event.data;
-  queue = queue.then(() => handle(req));
+  const job = inFlight ? inFlight.then(() => run(req)) : run(req);
+  if (!job) return;
+  inFlight = job;
+  void job.then(() => {
+    if (inFlight === job) inFlight = undefined;
+  });
 };
 
-async function handle(req: Request): Promise<void> {
+/** Answer one request; a promise when it has asynchronous work left. */
+function run(req: Request): Promise<void> | undefined {
+  const transfer: Transferable[] = [];
+  const fail = (err: unknown) => scope.postMessage({ id: req.id, ok: false, error: toWire(err) });
+  let value: unknown;
   try {
-    const transfer: Transferable[] = [];
-    const value = await dispatch(req, transfer);
-    scope.postMessage({ id: req.id, ok: true, value }, transfer);
+    value = dispatch(req, transfer);
   } catch (err) {
-    scope.postMessage({ id: req.id, ok: false, error: toWire(err) });
+    fail(err);
+    return undefined;
   }
+  if (value instanceof Promise) return value.then((v) => scope.postMessage({ id: req.id, ok: true, value: v }, transfer), fail);
+  scope.postMessage({ id: req.id, ok: true, value }, transfer);
+  return undefined;
 }
 
-async function dispatch(req: Request, transfer: Transferable[]): Promise<unknown> {
+function dispatch(req: Request, transfer: Transferable[]): unknown {
   switch (req.type) {
     case 'open':
       return open(req.root, req.session);
