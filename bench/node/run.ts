@@ -1,9 +1,10 @@
 /**
- * npm run bench [-- --ops N] [--tail M] [--json] [--only ours|hypercore|reference] [--all]
+ * npm run bench [-- --ops N] [--tail M] [--json] [--only ours|storage|hypercore|reference] [--all]
  *
  * The standard workload (see workload.ts) on OpLog + NodeFsAdapter in four
  * rows (durability 'os' / 'fsync' × appends awaited one at a time /
- * pipelined, PIPELINE_WINDOW in flight), then on hypercore, then the
+ * pipelined, PIPELINE_WINDOW in flight), then the storage layer alone
+ * (pre-built records, to separate adapter cost from core cost), then on hypercore, then the
  * reference's own bench_seed.py when python3 and ../shared/reference exist.
  * Each row runs in a child process of this run so that its peak RSS is its
  * own. Rows that would take minutes (fsync or hypercore awaited one at a
@@ -21,10 +22,11 @@ import { fileURLToPath } from 'node:url';
 import { runHypercore } from './hypercore-phases.js';
 import { runOpLog, type AppendStyle, type ReadAllMode } from './oplog-phases.js';
 import { referenceAvailable, runReference } from './reference.js';
+import { runStorage } from './storage-phases.js';
 import { peakRssMb, PHASES, type BenchResult } from './workload.js';
 
 interface ChildJob {
-  kind: 'oplog' | 'hypercore';
+  kind: 'oplog' | 'hypercore' | 'storage';
   durability?: 'os' | 'fsync';
   style: AppendStyle;
   readAll: ReadAllMode;
@@ -54,7 +56,9 @@ async function child(job: ChildJob): Promise<void> {
     const result =
       job.kind === 'oplog'
         ? await runOpLog({ durability: job.durability!, style: job.style, readAll: job.readAll, ops: job.ops, tail: job.tail, dir })
-        : await runHypercore({ style: job.style, readAll: job.readAll, ops: job.ops, tail: job.tail, dir });
+        : job.kind === 'storage'
+          ? await runStorage({ durability: job.durability!, style: job.style, ops: job.ops, tail: job.tail, dir })
+          : await runHypercore({ style: job.style, readAll: job.readAll, ops: job.ops, tail: job.tail, dir });
     result.peak_rss_mb = peakRssMb();
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
@@ -125,6 +129,12 @@ async function main(): Promise<void> {
         log(`running node-fs ${durability} ${style} …`);
         rows.push(spawnChild({ kind: 'oplog', durability, style, readAll, ops, tail }));
       }
+    }
+  }
+  if (!only || only === 'storage') {
+    for (const [durability, style] of [['os', 'awaited'], ['fsync', 'pipelined']] as const) {
+      log(`running node-fs storage only ${durability} ${style} …`);
+      rows.push(spawnChild({ kind: 'storage', durability, style, readAll, ops, tail }));
     }
   }
   if (!only || only === 'hypercore') {
