@@ -62,12 +62,17 @@ export function computeOpId(entry: HashedFields): string {
 }
 
 /**
- * Preimages this module hashed itself, by entry object. `encodeEntry` still
- * rebuilds the preimage from the entry's current fields (so a mutated entry is
- * caught), but skips the SHA-256 when it matches: one hash per op, not two.
+ * The canonical `domain_op` JSON of entries made by `makeOpEntry`. Those
+ * entries are deep-frozen, so their content (and so their id) cannot change:
+ * appending one needs neither a second canonicalisation nor a second hash.
  */
-const hashedPreimages = new WeakMap<object, string>();
+const madeOpJson = new WeakMap<object, string>();
 
+/**
+ * A new entry with its content-addressed id. The entry is immutable (deep-
+ * frozen): its `domain_op` is a frozen copy of `domainOp`, in canonical key
+ * order, so later changes to `domainOp` cannot make the id lie.
+ */
 export function makeOpEntry<Op extends DomainOp>(
   actorId: string,
   domain: string,
@@ -85,21 +90,33 @@ export function makeOpEntry<Op extends DomainOp>(
     reservation_id: options.reservationId ?? '',
   };
   assertHashedFields(fields);
-  const hashed = opIdPreimage(fields);
-  const op_id = sha256Hex(hashed);
-  const entry: OpEntry<Op> = {
-    op_id,
+  const opJson = canonicalize(domainOp, '$.domain_op');
+  const entry: OpEntry<Op> = Object.freeze({
+    op_id: sha256Hex(preimage(fields, opJson)),
     actor_id: actorId,
     lamport_ts: lamportTs,
-    parent_op_ids: fields.parent_op_ids,
+    parent_op_ids: Object.freeze(fields.parent_op_ids) as string[],
     domain,
-    domain_op: domainOp,
+    domain_op: deepFreeze(JSON.parse(opJson) as Op),
     created_at: new Date().toISOString(),
     intent_id: fields.intent_id,
     reservation_id: fields.reservation_id,
-  };
-  hashedPreimages.set(entry, `${op_id}${hashed}`);
+  });
+  madeOpJson.set(entry, opJson);
   return entry;
+}
+
+/** Freeze a parsed JSON value and everything in it (iteratively: any depth). */
+function deepFreeze<T>(value: T): T {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'object' && v !== null) {
+      Object.freeze(v);
+      for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push(child);
+    }
+  }
+  return value;
 }
 
 /**
@@ -156,19 +173,23 @@ export function verifyOpEntry(entry: OpEntry): void {
  * record. The record keeps the reference's field order, `op_id` first.
  */
 export function encodeEntry(entry: unknown): { entry: OpEntry; record: string } {
+  const made = typeof entry === 'object' && entry !== null ? madeOpJson.get(entry) : undefined;
+  if (made !== undefined) return { entry: entry as OpEntry, record: encodeRecord(entry as OpEntry, made) };
   assertOpEntry(entry);
   const opJson = canonicalize(entry.domain_op, '$.domain_op');
-  const hashed = preimage(entry, opJson);
-  if (hashedPreimages.get(entry) !== `${entry.op_id}${hashed}`) {
-    const computed = sha256Hex(hashed);
-    if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
-  }
-  const record =
+  const computed = sha256Hex(preimage(entry, opJson));
+  if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
+  return { entry, record: encodeRecord(entry, opJson) };
+}
+
+/** The stored line: the reference's field order, `op_id` first, canonical `domain_op`. */
+function encodeRecord(entry: OpEntry, opJson: string): string {
+  return (
     `{"op_id":"${entry.op_id}","actor_id":${str(entry.actor_id, 'actor_id')},"lamport_ts":${entry.lamport_ts},` +
     `"parent_op_ids":[${entry.parent_op_ids.map((p) => `"${p}"`).join(',')}],"domain":${str(entry.domain, 'domain')},` +
     `"domain_op":${opJson},"created_at":${str(entry.created_at, 'created_at')},` +
-    `"intent_id":${str(entry.intent_id, 'intent_id')},"reservation_id":${str(entry.reservation_id, 'reservation_id')}}`;
-  return { entry, record };
+    `"intent_id":${str(entry.intent_id, 'intent_id')},"reservation_id":${str(entry.reservation_id, 'reservation_id')}}`
+  );
 }
 
 /** Parse and shape-check one stored record. Throws `InvalidEntryError` or `SyntaxError`. */

@@ -115,6 +115,14 @@ describe('makeOpEntry', () => {
     expect(e.op_id).toBe(computeOpId(e));
   });
 
+  it('handles a domain op nested far deeper than the call stack allows', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = { k: deep };
+    const e = makeOpEntry('a', 'doc', { op: 'set', value: deep } as never, 1);
+    expect(e.op_id).toBe(computeOpId({ ...e }));
+    expect(Object.isFrozen((e.domain_op as unknown as { value: { k: unknown } }).value.k)).toBe(true);
+  });
+
   it('defaults intent and reservation to empty strings and parents to none', () => {
     const e = makeOpEntry('a', 'midi', noteOp(0), 1);
     expect(e.intent_id).toBe('');
@@ -132,7 +140,7 @@ describe('makeOpEntry', () => {
 });
 
 describe('assertOpEntry and verifyOpEntry', () => {
-  const good = (): OpEntry => makeOpEntry('a', 'midi', noteOp(1), 3, { parentOpIds: [H('p')] });
+  const good = (): OpEntry => ({ ...makeOpEntry('a', 'midi', noteOp(1), 3, { parentOpIds: [H('p')] }) });
   const broken: [string, (e: Record<string, unknown>) => void, string][] = [
     ['a missing field', (e) => delete e.domain, 'domain'],
     ['a missing created_at', (e) => delete e.created_at, 'created_at'],

@@ -55,14 +55,24 @@ describe('OpLog: append', () => {
     expect(await log.has(e.op_id)).toBe(false);
   });
 
-  it('catches an entry mutated after makeOpEntry', async () => {
+  it('entries from makeOpEntry cannot be changed; changed copies are caught', async () => {
     const log = await OpLog.open(new MemoryAdapter(), 's');
-    const e = makeOpEntry('a', 'midi', noteOp(1), 1);
-    (e.domain_op as { position: number }).position = 2;
-    await expect(log.append(e)).rejects.toBeInstanceOf(OpIdMismatchError);
-    e.lamport_ts = 5;
-    await expect(log.append(e)).rejects.toBeInstanceOf(OpIdMismatchError);
+    const op = noteOp(1);
+    const e = makeOpEntry('a', 'midi', op, 1);
+    expect(() => {
+      (e.domain_op as { position: number }).position = 2;
+    }).toThrow(TypeError);
+    expect(() => {
+      e.lamport_ts = 5;
+    }).toThrow(TypeError);
+    expect(() => e.parent_op_ids.push(e.op_id)).toThrow(TypeError);
+    op.position = 3; // the caller's object is not the entry's
+    expect(e.domain_op.position).toBe(1);
+    await expect(log.append({ ...e, lamport_ts: 5 })).rejects.toBeInstanceOf(OpIdMismatchError);
+    await expect(log.append({ ...e, domain_op: { ...e.domain_op, position: 2 } })).rejects.toBeInstanceOf(OpIdMismatchError);
     expect(log.length).toBe(0);
+    await log.append(e);
+    expect(await log.readAll()).toEqual([e]);
   });
 
   it('refuses malformed entries with InvalidEntryError, and stores nothing', async () => {
