@@ -6,8 +6,8 @@
  * pipelined, PIPELINE_WINDOW in flight), then the storage layer alone
  * (pre-built records, to separate adapter cost from core cost), then on hypercore, then the
  * reference's own bench_seed.py when python3 and ../shared/reference exist.
- * Each row runs in a child process of this run so that its peak RSS is its
- * own. Rows that would take minutes (fsync or hypercore awaited one at a
+ * Each row runs in a child process of this run (as bundled plain JS, see
+ * bundleChild) so that its peak RSS is its own. Rows that would take minutes (fsync or hypercore awaited one at a
  * time, above 100,000 ops) are skipped unless --all.
  *
  * Default output is a table; --json prints one JSON line: the bench_seed.py
@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runHypercore } from './hypercore-phases.js';
 import { runOpLog, type AppendStyle, type ReadAllMode } from './oplog-phases.js';
@@ -66,8 +66,28 @@ async function child(job: ChildJob): Promise<void> {
   }
 }
 
+/**
+ * Rows run as plain JavaScript, as a library user runs it: this file bundled
+ * by esbuild (which tsx and vite bring) into .bench-tmp/, packages left
+ * external. Under tsx every row would carry its loader (about 35 MB of RSS).
+ */
+async function bundleChild(): Promise<string[]> {
+  const self = fileURLToPath(import.meta.url);
+  try {
+    const { build } = await import('esbuild');
+    const outfile = resolve(dirname(self), '..', '..', '.bench-tmp', 'bench-node.mjs');
+    await build({ entryPoints: [self], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile, packages: 'external', logLevel: 'error' });
+    return [outfile];
+  } catch (err) {
+    process.stderr.write(`bench: cannot bundle (${(err as Error).message}); rows run under tsx\n`);
+    return ['--import', 'tsx', self];
+  }
+}
+
+let childArgs: string[] = [];
+
 function spawnChild(job: ChildJob): BenchResult {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', JSON.stringify(job)], {
+  const run = spawnSync(process.execPath, [...childArgs, '--child', JSON.stringify(job)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 1024 * 1024,
@@ -111,6 +131,7 @@ async function main(): Promise<void> {
   const all = process.argv.includes('--all');
   const only = arg('--only');
   const readAll: ReadAllMode = ops > ARRAY_READ_LIMIT ? 'stream' : 'array';
+  childArgs = await bundleChild();
   const log = (s: string) => {
     if (!json) process.stderr.write(`${s}\n`);
   };

@@ -16,7 +16,7 @@ export async function runStorage(cfg: { durability: Durability; style: AppendSty
     impl: `node-fs storage only ${cfg.durability} ${cfg.style}`,
     ops: cfg.ops,
     tail: cfg.tail,
-    notes: ['storage layer alone: records pre-built (not timed), SessionStorage.append of one record per call; read_all and replay read raw records'],
+    notes: ['storage layer alone: records pre-built (not timed; held in memory, so peak RSS is mostly them), SessionStorage.append of one record per call; read_all and replay read raw records'],
   };
   const records: string[] = [];
   let prev: string[] = [];
