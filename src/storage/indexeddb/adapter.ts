@@ -1,7 +1,7 @@
 import { compareCodePoints } from '../../core/compare.js';
 import { ClosedError, SessionLockedError, StorageError } from '../../core/errors.js';
 import type { SessionStorage, StorageAdapter } from '../adapter.js';
-import { tryAcquireWebLock } from '../opfs/web-lock.js';
+import { tryAcquireWebLock } from '../web-lock.js';
 import { IndexedDbSession } from './session.js';
 import { metaKey, STORE_NAME } from './layout.js';
 import { openKvStore, type KvStore } from './store.js';

@@ -1,6 +1,6 @@
 import { ClosedError, StorageError } from '../../core/errors.js';
 import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
-import type { HeldLock } from '../opfs/web-lock.js';
+import type { HeldLock } from '../web-lock.js';
 import { CHUNK, chunkKey, docKey, metaKey, REWRITE_BELOW, splitChunk, type SessionMeta } from './layout.js';
 import { committed, type KvStore, type TxDurability } from './store.js';
 

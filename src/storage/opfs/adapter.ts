@@ -3,7 +3,7 @@ import { ClosedError, SessionLockedError } from '../../core/errors.js';
 import type { SessionStorage, StorageAdapter } from '../adapter.js';
 import type { OpenResult } from './protocol.js';
 import { OpfsSession } from './session.js';
-import { tryAcquireWebLock } from './web-lock.js';
+import { tryAcquireWebLock } from '../web-lock.js';
 import { toError, WorkerClient } from './worker-client.js';
 
 export interface OpfsAdapterOptions {

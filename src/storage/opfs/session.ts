@@ -2,7 +2,7 @@ import { ClosedError } from '../../core/errors.js';
 import { assertOneLine } from '../jsonl/index.js';
 import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
 import type { OpenResult, ReadResult } from './protocol.js';
-import type { HeldLock } from './web-lock.js';
+import type { HeldLock } from '../web-lock.js';
 import { toError, type WorkerClient } from './worker-client.js';
 
 /** Records per read batch. */
