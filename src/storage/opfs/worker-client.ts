@@ -1,7 +1,5 @@
 import { ClosedError, SessionLockedError, StorageError } from '../../core/errors.js';
 import type { Reply, Request, WireError } from './protocol.js';
-// Inlined into the library build, so apps that bundle muse-oplog need no worker asset of ours.
-import OpfsWorker from './worker.ts?worker&inline';
 
 type Pending = { resolve(value: unknown): void; reject(err: unknown): void };
 /** A request without its id: the client numbers them. */
@@ -12,15 +10,25 @@ export type Call = Request extends infer R ? (R extends { id: number } ? Omit<R,
  * worker, numbers requests, and turns error replies back into typed errors.
  */
 export class WorkerClient {
-  private readonly worker: Worker;
+  /** Set once the worker module has loaded and the worker is started. */
+  private worker: Worker | undefined;
+  private readonly started: Promise<Worker>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private broken: Error | undefined;
   private terminated = false;
 
   constructor() {
-    this.worker = new OpfsWorker({ name: 'muse-oplog-opfs' });
-    this.worker.onmessage = (event: MessageEvent<Reply>) => {
+    this.started = import('./spawn-worker.js').then(({ spawnOpfsWorker }) => this.attach(spawnOpfsWorker()));
+    this.started.catch((err: unknown) => {
+      this.broken = new StorageError(`OPFS worker: cannot start (${err instanceof Error ? err.message : String(err)})`);
+    });
+  }
+
+  private attach(worker: Worker): Worker {
+    if (this.terminated) worker.terminate();
+    this.worker = worker;
+    worker.onmessage = (event: MessageEvent<Reply>) => {
       const reply = event.data;
       const p = this.pending.get(reply.id);
       if (!p) return;
@@ -34,11 +42,12 @@ export class WorkerClient {
       for (const p of this.pending.values()) p.reject(this.broken);
       this.pending.clear();
     };
-    this.worker.onerror = (event) => {
+    worker.onerror = (event) => {
       event.preventDefault();
       fail(event);
     };
-    this.worker.onmessageerror = fail;
+    worker.onmessageerror = fail;
+    return worker;
   }
 
   /** Send one request; errors come back as the wire form (see `toError`). */
@@ -48,13 +57,15 @@ export class WorkerClient {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...request, id } as Request, transfer);
+      const send = (worker: Worker) => worker.postMessage({ ...request, id } as Request, transfer);
+      if (this.worker) send(this.worker);
+      else this.started.then((w) => this.terminated || send(w), reject);
     });
   }
 
   terminate(): void {
     this.terminated = true;
-    this.worker.terminate();
+    this.worker?.terminate();
     for (const p of this.pending.values()) p.reject(new ClosedError('OpfsAdapter'));
     this.pending.clear();
   }
