@@ -104,7 +104,9 @@ export class OpLog {
    * Open a session's log. Cost is proportional to the records written since
    * the clock document was last saved, not to the log's length; a log with no
    * (or a stale) clock document, such as one written by the Python reference,
-   * is scanned and verified once.
+   * is scanned and verified once. The op id index that makes appends
+   * idempotent is loaded on the first append (or by a full `readAll` or
+   * `entries()` pass, whichever comes first): one pass over the stored ids.
    */
   static async open(adapter: StorageAdapter, sessionId: string, options: OpLogOptions = {}): Promise<OpLog> {
     assertValidSessionId(sessionId);
@@ -220,14 +222,25 @@ export class OpLog {
   /** Entries from record position `from` on, streamed in batches without holding the whole log. */
   async *entries(from = 0): AsyncIterable<OpEntry> {
     this.assertOpen();
+    const end = this.storage.length;
+    // A full pass over a cold log also builds the op id index, as readAll does.
+    const index = from === 0 && !this.indexReady ? new OpIdIndex(end) : undefined;
     const out: OpEntry[] = [];
     let position = from;
-    for await (const batch of this.storage.read(from)) {
+    for await (const batch of this.storage.read(from, end)) {
       for (const record of batch) {
-        const entry = this.decode(record, position++);
-        if (entry) out.push(entry);
+        const entry = this.decode(record, position);
+        if (entry) {
+          index?.add(entry.op_id, position);
+          out.push(entry);
+        }
+        position++;
       }
       yield* out.splice(0);
+    }
+    if (index && position === end && !this.indexReady) {
+      this.index = index;
+      this.indexReady = Promise.resolve(index);
     }
   }
 

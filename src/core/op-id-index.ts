@@ -1,10 +1,13 @@
 /**
  * Op id → record position, for duplicate detection and lookups. Ids are
- * SHA-256 digests, so they are stored as 8 × uint32 in one flat open-addressing
- * table (about 50 bytes per op at most) instead of a Set of 64-char strings
- * (over 100 bytes per op): a million-op log stays small in memory.
+ * SHA-256 digests, so each is kept as its first 128 bits (4 × uint32) in one
+ * flat open-addressing table, about 27 bytes per op, instead of a Set of
+ * 64-char strings (over 100 bytes per op): a million-op log stays small in
+ * memory. Two different ops sharing 128 bits of SHA-256 would take ~2^64
+ * work to make on purpose, and the worst it could do is make the log treat
+ * the second of two ops its author forged as a duplicate of the first.
  */
-const WORDS = 8;
+const WORDS = 4;
 const EMPTY = 0;
 
 export class OpIdIndex {
@@ -47,7 +50,7 @@ export class OpIdIndex {
     return true;
   }
 
-  /** Hex digits to words without allocating (ids are validated lowercase hex before they get here). */
+  /** The id's first 32 hex digits as words, without allocating (ids are validated lowercase hex before they get here). */
   private parse(opId: string): Uint32Array {
     let c = 0;
     for (let w = 0; w < WORDS; w++) {

@@ -447,6 +447,21 @@ describe('OpLog: close', () => {
 });
 
 describe('OpLog: reading', () => {
+  it('a full streamed pass builds the op id index, so the next append needs no scan', async () => {
+    const spy = new SpyAdapter();
+    const log = await OpLog.open(spy, 's');
+    await log.appendBatch(Array.from({ length: 300 }, (_, i) => makeOpEntry('a', 'midi', noteOp(i), i + 1)));
+    await log.close();
+    const reopened = await OpLog.open(spy, 's');
+    let n = 0;
+    for await (const _ of reopened.entries()) n++;
+    expect(n).toBe(300);
+    spy.resetCounts();
+    expect((await reopened.append(makeOpEntry('a', 'midi', noteOp(0), 1))).appended).toBe(false);
+    await reopened.append(makeOpEntry('a', 'midi', noteOp(1000), 1000));
+    expect(spy.reads).toEqual([]);
+  });
+
   it('streams entries from a position', async () => {
     const log = await OpLog.open(new MemoryAdapter(), 's');
     const entries = await fill(log, 2500);

@@ -18,7 +18,7 @@ describe('OpIdIndex', () => {
   it('tells apart ids that share their first word (same probe start)', () => {
     const index = new OpIdIndex();
     const a = `${'0'.repeat(8)}${'1'.repeat(56)}`;
-    const b = `${'0'.repeat(8)}${'1'.repeat(55)}2`;
+    const b = `${'0'.repeat(8)}${'1'.repeat(23)}2${'1'.repeat(32)}`; // differs in bit 124
     const c = `${'0'.repeat(8)}f${'1'.repeat(55)}`;
     index.add(a, 0);
     index.add(b, 1);
@@ -28,5 +28,13 @@ describe('OpIdIndex', () => {
     expect(index.get('f'.repeat(64))).toBeUndefined();
     index.add('f'.repeat(64), 2);
     expect(index.get('f'.repeat(64))).toBe(2);
+  });
+
+  it('keys on the first 128 bits of the id', () => {
+    const index = new OpIdIndex();
+    const id = sha256Hex('x');
+    index.add(id, 5);
+    const sameFirstHalf = `${id.slice(0, 32)}${'0'.repeat(32)}`;
+    expect(index.get(sameFirstHalf)).toBe(5);
   });
 });
