@@ -1,3 +1,5 @@
+import { GroupCommit } from '../group-commit.js';
+import { assertOneLine } from '../jsonl/index.js';
 import { ClosedError, StorageError } from '../../core/errors.js';
 import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
 import type { HeldLock } from '../web-lock.js';
@@ -14,11 +16,6 @@ interface Tail {
   text: string;
 }
 
-interface Pending {
-  records: readonly string[];
-  resolve(): void;
-  reject(err: unknown): void;
-}
 
 /** Failures that mean the connection went away mid-transaction: the transaction rolled back, so one retry is safe. */
 const RETRYABLE = new Set(['AbortError', 'UnknownError', 'InvalidStateError', 'TransactionInactiveError']);
@@ -26,8 +23,7 @@ const RETRYABLE = new Set(['AbortError', 'UnknownError', 'InvalidStateError', 'T
 export class IndexedDbSession implements SessionStorage {
   private _length: number;
   private tail: Tail | undefined;
-  private queue: Pending[] = [];
-  private writing: Promise<void> | undefined;
+  private readonly appends: GroupCommit;
   private closed = false;
   private stored: boolean;
 
@@ -40,6 +36,7 @@ export class IndexedDbSession implements SessionStorage {
     meta: SessionMeta | undefined,
     tail: Tail | undefined,
   ) {
+    this.appends = new GroupCommit((records) => this.commit(records), JSON.stringify(sessionId));
     this._length = meta?.length ?? 0;
     this.stored = meta !== undefined;
     this.tail = tail;
@@ -74,31 +71,16 @@ export class IndexedDbSession implements SessionStorage {
 
   append(records: readonly string[]): Promise<void> {
     if (this.closed) return Promise.reject(new ClosedError(`session ${JSON.stringify(this.sessionId)}`));
-    for (const r of records) {
-      if (typeof r !== 'string' || r.includes('\n')) {
-        return Promise.reject(new TypeError('append: records must be strings without a newline'));
-      }
+    try {
+      for (const r of records) assertOneLine(r);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    if (records.length === 0) return this.writing ?? Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records: records.slice(), resolve, reject });
-      this.pump();
-    });
+    return this.appends.append(records);
   }
 
-  /** Group commit: everything queued while a transaction is in flight goes into the next one. */
-  private pump(): void {
-    if (this.writing || this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.writing = this.commit(batch).finally(() => {
-      this.writing = undefined;
-      this.pump();
-    });
-  }
-
-  private async commit(batch: Pending[]): Promise<void> {
-    const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((p) => p.records);
+  /** One transaction: the changed chunks and the meta value together, so an append is all or nothing. */
+  private async commit(records: readonly string[]): Promise<void> {
     const plan = this.plan(records);
     try {
       await this.withRetry(() =>
@@ -109,14 +91,11 @@ export class IndexedDbSession implements SessionStorage {
         }),
       );
     } catch (err) {
-      const failure = toStorageError('append', err);
-      for (const p of batch) p.reject(failure);
-      return;
+      throw toStorageError('append', err);
     }
     this._length = plan.length;
     this.tail = plan.tail;
     this.stored = true;
-    for (const p of batch) p.resolve();
   }
 
   /**
@@ -222,7 +201,7 @@ export class IndexedDbSession implements SessionStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.writing) await this.writing.catch(() => {});
+    await this.appends.idle();
     await this.lock.release();
     this.onClose();
   }

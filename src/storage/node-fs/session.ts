@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ClosedError, OpLogError, StorageError } from '../../core/errors.js';
 import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
+import { GroupCommit } from '../group-commit.js';
 import { assertOneLine, encodeRecords, LineSplitter } from '../jsonl/index.js';
 import { readDocFile, writeDocFile } from './docs.js';
 import { fdatasyncAsync, fsyncDir, writeFully } from './fs-sync.js';
@@ -31,12 +32,6 @@ export interface SessionOptions {
   stride: number;
 }
 
-interface QueuedAppend {
-  records: readonly string[];
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 const readAsync = promisify(readCb);
 const FIRST_READ_CHUNK = 64 * 1024;
 // Reads reuse one buffer per call and stay small enough that decoded chunks are
@@ -48,8 +43,7 @@ export class NodeFsSession implements SessionStorage {
   private index: LineIndex | undefined;
   private size = 0;
   private count = 0;
-  private queue: QueuedAppend[] = [];
-  private flushing: Promise<void> | undefined;
+  private readonly appends: GroupCommit;
   private readsInFlight = 0;
   private readsDone: (() => void) | undefined;
   private closed = false;
@@ -65,7 +59,9 @@ export class NodeFsSession implements SessionStorage {
     /** The first folder this open created (the session folder or an ancestor), removed again on close if empty. */
     private readonly createdDir: string | undefined,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    this.appends = new GroupCommit((records) => this.write(records), JSON.stringify(sessionId));
+  }
 
   static async open(
     sessionId: string,
@@ -106,11 +102,7 @@ export class NodeFsSession implements SessionStorage {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (records.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
-      this.flushing ??= this.flush();
-    });
+    return this.appends.append(records);
   }
 
   async *read(from: number, to?: number): AsyncIterable<readonly string[]> {
@@ -166,7 +158,7 @@ export class NodeFsSession implements SessionStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing) await this.flushing;
+    await this.appends.idle();
     if (this.readsInFlight > 0) await new Promise<void>((resolve) => (this.readsDone = resolve));
     await this.release();
   }
@@ -211,24 +203,6 @@ export class NodeFsSession implements SessionStorage {
     }
     this.fd = fd;
     return fd;
-  }
-
-  private async flush(): Promise<void> {
-    await Promise.resolve(); // appends made in the same tick join this write
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue.splice(0);
-        try {
-          await this.write(group.length === 1 ? group[0]!.records : group.flatMap((g) => g.records));
-          for (const g of group) g.resolve();
-        } catch (err) {
-          const error = err instanceof OpLogError ? err : new StorageError(`append to ${this.sessionId} failed`, { cause: err });
-          for (const g of group) g.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = undefined;
-    }
   }
 
   private async write(records: readonly string[]): Promise<void> {

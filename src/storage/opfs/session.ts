@@ -1,4 +1,5 @@
 import { ClosedError } from '../../core/errors.js';
+import { GroupCommit } from '../group-commit.js';
 import { assertOneLine } from '../jsonl/index.js';
 import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
 import type { OpenResult, ReadResult } from './protocol.js';
@@ -8,19 +9,13 @@ import { toError, type WorkerClient } from './worker-client.js';
 /** Records per read batch. */
 const READ_BATCH = 8192;
 
-interface Pending {
-  records: readonly string[];
-  resolve(): void;
-  reject(err: unknown): void;
-}
 
 const decoder = new TextDecoder();
 
 /** The main thread's handle on one session; the file work happens in the worker. */
 export class OpfsSession implements SessionStorage {
   private _length: number;
-  private queue: Pending[] = [];
-  private writing: Promise<void> | undefined;
+  private readonly appends: GroupCommit;
   private closed = false;
   /** What recovery did on open (bytes cut from a torn tail, index rebuilt): for diagnostics and tests. */
   readonly recovery: OpenResult;
@@ -33,6 +28,7 @@ export class OpfsSession implements SessionStorage {
     private readonly lock: HeldLock,
     private readonly onClose: () => void,
   ) {
+    this.appends = new GroupCommit((records) => this.commit(records), JSON.stringify(sessionId));
     this._length = opened.length;
     this.recovery = opened;
   }
@@ -48,34 +44,16 @@ export class OpfsSession implements SessionStorage {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (records.length === 0) return this.writing ?? Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records: records.slice(), resolve, reject });
-      this.pump();
-    });
+    return this.appends.append(records);
   }
 
-  /** Group commit: one request (one write + one flush) in flight; everything queued meanwhile goes in the next. */
-  private pump(): void {
-    if (this.writing || this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.writing = this.commit(batch).finally(() => {
-      this.writing = undefined;
-      this.pump();
-    });
-  }
-
-  private async commit(batch: Pending[]): Promise<void> {
-    const records = batch.length === 1 ? (batch[0]!.records as string[]) : batch.flatMap((p) => p.records);
+  /** One request to the worker: one write and, when durable, one flush. */
+  private async commit(records: readonly string[]): Promise<void> {
     try {
-      this._length = await this.client.call<number>({ type: 'append', session: this.sessionId, records, flush: this.flush });
+      this._length = await this.client.call<number>({ type: 'append', session: this.sessionId, records: records as string[], flush: this.flush });
     } catch (err) {
-      const failure = toError(err, this.sessionId, 'append');
-      for (const p of batch) p.reject(failure);
-      return;
+      throw toError(err, this.sessionId, 'append');
     }
-    for (const p of batch) p.resolve();
   }
 
   async *read(from: number, to?: number): AsyncIterable<readonly string[]> {
@@ -129,7 +107,7 @@ export class OpfsSession implements SessionStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.writing) await this.writing.catch(() => {});
+    await this.appends.idle();
     try {
       await this.client.call({ type: 'close', session: this.sessionId });
     } catch {
