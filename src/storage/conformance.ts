@@ -103,6 +103,17 @@ export function runStorageConformance(name: string, options: ConformanceOptions)
       await expect(readRecords(s, 1, 0)).rejects.toThrow(RangeError);
     });
 
+    it('refuses a record with a line break (or not a string), storing nothing', async () => {
+      const a = await create();
+      const s = await a.openSession('s');
+      await s.append([record(0)]);
+      for (const bad of [['{"a":1}\n{"b":2}'], [record(1), 'cr\r'], [42 as unknown as string]]) {
+        await expect(s.append(bad)).rejects.toThrow(TypeError);
+      }
+      expect(s.length).toBe(1);
+      expect(await readRecords(s)).toEqual([record(0)]);
+    });
+
     it('keeps records byte for byte: unicode, escapes, long records', async () => {
       const a = await create();
       const s = await a.openSession('s');

@@ -1,4 +1,5 @@
 import { OpLogError, StorageError } from '../core/errors.js';
+import { assertOneLine } from './jsonl/index.js';
 
 interface Waiting {
   records: readonly string[];
@@ -23,7 +24,13 @@ export class GroupCommit {
     private readonly what: string,
   ) {}
 
+  /** Rejects with TypeError, storing nothing, when a record is not a string or holds a line break. */
   append(records: readonly string[]): Promise<void> {
+    try {
+      for (const r of records) assertOneLine(r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (records.length === 0) return this.idle();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ records: records.slice(), resolve, reject });

@@ -1,5 +1,6 @@
 import { ClosedError, SessionLockedError } from '../core/errors.js';
 import { compareCodePoints } from '../core/compare.js';
+import { assertOneLine } from './jsonl/index.js';
 import { assertDocName, clampRange, type SessionStorage, type StorageAdapter } from './adapter.js';
 
 interface StoredSession {
@@ -68,6 +69,7 @@ class MemorySession implements SessionStorage {
 
   async append(records: readonly string[]): Promise<void> {
     this.assertOpen();
+    for (const r of records) assertOneLine(r);
     for (const r of records) this.stored.records.push(r);
   }
 

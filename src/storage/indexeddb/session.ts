@@ -1,5 +1,4 @@
 import { GroupCommit } from '../group-commit.js';
-import { assertOneLine } from '../jsonl/index.js';
 import { ClosedError, StorageError } from '../../core/errors.js';
 import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
 import type { HeldLock } from '../web-lock.js';
@@ -71,11 +70,6 @@ export class IndexedDbSession implements SessionStorage {
 
   append(records: readonly string[]): Promise<void> {
     if (this.closed) return Promise.reject(new ClosedError(`session ${JSON.stringify(this.sessionId)}`));
-    try {
-      for (const r of records) assertOneLine(r);
-    } catch (err) {
-      return Promise.reject(err);
-    }
     return this.appends.append(records);
   }
 

@@ -1,6 +1,5 @@
 import { ClosedError } from '../../core/errors.js';
 import { GroupCommit } from '../group-commit.js';
-import { assertOneLine } from '../jsonl/index.js';
 import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
 import type { OpenResult, ReadResult } from './protocol.js';
 import type { HeldLock } from '../web-lock.js';
@@ -39,11 +38,6 @@ export class OpfsSession implements SessionStorage {
 
   append(records: readonly string[]): Promise<void> {
     if (this.closed) return Promise.reject(new ClosedError(`session ${JSON.stringify(this.sessionId)}`));
-    try {
-      for (const r of records) assertOneLine(r);
-    } catch (err) {
-      return Promise.reject(err);
-    }
     return this.appends.append(records);
   }
 
