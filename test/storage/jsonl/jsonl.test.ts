@@ -13,7 +13,7 @@ import {
   indexEntryCount,
   lastLineEnd,
   LineSplitter,
-} from '../../src/storage/jsonl/index.js';
+} from '../../../src/storage/jsonl/index.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

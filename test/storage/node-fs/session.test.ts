@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readRecords } from '../../src/conformance.js';
+import { readRecords } from '../../../src/conformance.js';
 import {
   ClosedError,
   CorruptRecordError,
@@ -13,8 +13,8 @@ import {
   OpLog,
   SessionLockedError,
   type OpEntry,
-} from '../../src/index.js';
-import { NodeFsAdapter, type NodeFsSession } from '../../src/node.js';
+} from '../../../src/index.js';
+import { NodeFsAdapter, type NodeFsSession } from '../../../src/node.js';
 
 const dirs: string[] = [];
 const open: Array<{ close(): Promise<void> }> = [];

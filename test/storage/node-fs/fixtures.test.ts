@@ -8,13 +8,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeEntry } from '../../src/core/entry.js';
-import { CorruptRecordError, OpIdMismatchError } from '../../src/core/errors.js';
-import { OpLog } from '../../src/core/log.js';
-import type { OpEntry, OpLogCheckpoint } from '../../src/core/types.js';
-import { NodeFsAdapter, type NodeFsSession } from '../../src/storage/node-fs/index.js';
+import { encodeEntry } from '../../../src/core/entry.js';
+import { CorruptRecordError, OpIdMismatchError } from '../../../src/core/errors.js';
+import { OpLog } from '../../../src/core/log.js';
+import type { OpEntry, OpLogCheckpoint } from '../../../src/core/types.js';
+import { NodeFsAdapter, type NodeFsSession } from '../../../src/storage/node-fs/index.js';
 
-const fixtures = resolve(import.meta.dirname, '../fixtures/node-fs');
+const fixtures = resolve(import.meta.dirname, '../../fixtures/node-fs');
 const expected = JSON.parse(readFileSync(join(fixtures, 'expected.json'), 'utf8')) as {
   ours: { entries: OpEntry[]; checkpoint: OpLogCheckpoint };
   reference: { entries: OpEntry[]; checkpoint: OpLogCheckpoint };

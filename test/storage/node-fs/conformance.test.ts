@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runStorageConformance } from '../../src/conformance.js';
-import { NodeFsAdapter } from '../../src/node.js';
+import { runStorageConformance } from '../../../src/conformance.js';
+import { NodeFsAdapter } from '../../../src/node.js';
 
 for (const durability of ['fsync', 'os'] as const) {
   runStorageConformance(`NodeFsAdapter (${durability})`, {

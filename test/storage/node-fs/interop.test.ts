@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeOpEntry } from '../src/core/entry.js';
-import { CorruptRecordError } from '../src/core/errors.js';
-import { OpLog } from '../src/core/log.js';
-import type { OpEntry } from '../src/core/types.js';
-import { NodeFsAdapter } from '../src/storage/node-fs/index.js';
-import { runReference } from './helpers/reference.js';
+import { makeOpEntry } from '../../../src/core/entry.js';
+import { CorruptRecordError } from '../../../src/core/errors.js';
+import { OpLog } from '../../../src/core/log.js';
+import type { OpEntry } from '../../../src/core/types.js';
+import { NodeFsAdapter } from '../../../src/storage/node-fs/index.js';
+import { runReference } from '../../helpers/reference.js';
 
 const roots: string[] = [];
 const adapters: NodeFsAdapter[] = [];
