@@ -1,23 +1,22 @@
 /** Runs in the bench page: each function is one row of `npm run bench:browser`, called by run.ts through Playwright. */
 import Dexie, { type EntityTable } from 'dexie';
 import { createStore, set, values } from 'idb-keyval';
-import { makeOpEntry } from '../../src/core/entry.js';
 import { OpLog } from '../../src/core/log.js';
 import type { OpEntry } from '../../src/core/types.js';
 import type { StorageAdapter } from '../../src/storage/adapter.js';
 import { MemoryAdapter } from '../../src/storage/memory.js';
 import { IndexedDbAdapter } from '../../src/storage/indexeddb/adapter.js';
 import { OpfsAdapter } from '../../src/storage/opfs/adapter.js';
-import { actor, domainOp, PIPELINE_WINDOW, SESSION, timed, type RowResult } from './workload.js';
+import { appendRange, SESSION, timed, type AppendStyle } from '../shared/workload.js';
+import { entryChain, type RowResult } from './workload.js';
 
 export type Backend = 'opfs' | 'indexeddb' | 'memory';
-export type Style = 'pipelined' | 'awaited';
 
 export interface OpLogRow {
   backend: Backend;
   /** OPFS: 'flush' (default) | 'none'; IndexedDB: 'strict' (default) | 'relaxed'. */
   durability?: string;
-  style: Style;
+  style: AppendStyle;
   ops: number;
   tail: number;
 }
@@ -57,28 +56,13 @@ async function opLogRow(cfg: OpLogRow): Promise<RowResult> {
   const durability = cfg.durability ?? { opfs: 'flush', indexeddb: 'strict', memory: 'none' }[cfg.backend];
   const result: RowResult = { row: `${cfg.backend} (${durability}) ${cfg.style}`, ops: cfg.ops, tail: cfg.tail };
   const place = unique(`muse-bench-${cfg.backend}`);
-  let prev: string[] = [];
-  const appendRange = async (log: OpLog, start: number, count: number): Promise<void> => {
-    let inFlight: Promise<unknown>[] = [];
-    for (let i = start; i < start + count; i++) {
-      const e = makeOpEntry(actor(i), 'midi', domainOp(i), log.nextLamportTs(), { parentOpIds: prev });
-      prev = [e.op_id];
-      if (cfg.style === 'awaited') {
-        await log.append(e);
-      } else {
-        inFlight.push(log.append(e));
-        if (inFlight.length >= PIPELINE_WINDOW) {
-          await Promise.all(inFlight);
-          inFlight = [];
-        }
-      }
-    }
-    await Promise.all(inFlight);
-  };
+  const chain = entryChain();
+  const append = (log: OpLog, start: number, count: number) =>
+    appendRange(cfg.style, start, count, (i) => log.append(chain.next(i, log.nextLamportTs())));
   try {
     const adapter = makeAdapter(cfg.backend, place, durability);
     const log = await OpLog.open(adapter, SESSION);
-    await timed(result, 'append', cfg.ops, () => appendRange(log, 0, cfg.ops));
+    await timed(result, 'append', cfg.ops, () => append(log, 0, cfg.ops));
     await log.close();
     await adapter.close();
 
@@ -96,7 +80,7 @@ async function opLogRow(cfg: OpLogRow): Promise<RowResult> {
       if (n !== cfg.ops) throw new Error(`read_all: ${n} entries`);
     });
     await timed(result, 'checkpoint', 1, () => log2.checkpoint('snap-1'));
-    await timed(result, 'append_tail', cfg.tail, () => appendRange(log2, cfg.ops, cfg.tail));
+    await timed(result, 'append_tail', cfg.tail, () => append(log2, cfg.ops, cfg.tail));
     await timed(result, 'replay', cfg.tail, async () => {
       const r = await log2.replaySinceCheckpoint();
       if (r.length !== cfg.tail) throw new Error(`replay: ${r.length} entries`);
@@ -118,15 +102,9 @@ async function idbKeyvalRow(ops: number): Promise<RowResult> {
   const result: RowResult = { row: 'idb-keyval set per op (awaited)', ops, tail: 0 };
   const dbName = unique('muse-bench-keyval');
   const store = createStore(dbName, 'ops');
-  let prev: string[] = [];
+  const chain = entryChain();
   try {
-    await timed(result, 'append', ops, async () => {
-      for (let i = 0; i < ops; i++) {
-        const e = makeOpEntry(actor(i), 'midi', domainOp(i), i + 1, { parentOpIds: prev });
-        prev = [e.op_id];
-        await set(i, e, store);
-      }
-    });
+    await timed(result, 'append', ops, () => appendRange('awaited', 0, ops, (i) => set(i, chain.next(i, i + 1), store)));
     await timed(result, 'read_all', ops, async () => {
       const all = await values<OpEntry>(store);
       if (all.length !== ops) throw new Error(`read_all: ${all.length}`);
@@ -148,15 +126,9 @@ async function dexieRow(ops: number): Promise<RowResult> {
   const dbName = unique('muse-bench-dexie');
   const db = new Dexie(dbName) as Dexie & { ops: EntityTable<OpRow, 'seq'> };
   db.version(1).stores({ ops: '++seq' });
-  let prev: string[] = [];
+  const chain = entryChain();
   try {
-    await timed(result, 'append', ops, async () => {
-      for (let i = 0; i < ops; i++) {
-        const e = makeOpEntry(actor(i), 'midi', domainOp(i), i + 1, { parentOpIds: prev });
-        prev = [e.op_id];
-        await db.ops.add({ entry: e });
-      }
-    });
+    await timed(result, 'append', ops, () => appendRange('awaited', 0, ops, (i) => db.ops.add({ entry: chain.next(i, i + 1) })));
     await timed(result, 'read_all', ops, async () => {
       const all = await db.ops.toArray();
       if (all.length !== ops) throw new Error(`read_all: ${all.length}`);
@@ -171,12 +143,9 @@ async function dexieRow(ops: number): Promise<RowResult> {
 /** The core alone: makeOpEntry (canonical JSON + SHA-256 op id) for N ops, no log, no storage. */
 async function hashOnlyRow(ops: number): Promise<RowResult> {
   const result: RowResult = { row: 'makeOpEntry only (hashing, no storage)', ops, tail: 0 };
-  let prev: string[] = [];
+  const chain = entryChain();
   await timed(result, 'append', ops, () => {
-    for (let i = 0; i < ops; i++) {
-      const e = makeOpEntry(actor(i), 'midi', domainOp(i), i + 1, { parentOpIds: prev });
-      prev = [e.op_id];
-    }
+    for (let i = 0; i < ops; i++) chain.next(i, i + 1);
   });
   return result;
 }
@@ -189,30 +158,12 @@ async function adapterRow(cfg: OpLogRow): Promise<RowResult> {
   const durability = cfg.durability ?? { opfs: 'flush', indexeddb: 'strict', memory: 'none' }[cfg.backend];
   const result: RowResult = { row: `${cfg.backend} (${durability}) adapter only, ${cfg.style}`, ops: cfg.ops, tail: 0 };
   const place = unique(`muse-bench-raw-${cfg.backend}`);
-  let prev: string[] = [];
-  const records = Array.from({ length: cfg.ops }, (_, i) => {
-    const e = makeOpEntry(actor(i), 'midi', domainOp(i), i + 1, { parentOpIds: prev });
-    prev = [e.op_id];
-    return JSON.stringify(e);
-  });
+  const chain = entryChain();
+  const records = Array.from({ length: cfg.ops }, (_, i) => JSON.stringify(chain.next(i, i + 1)));
   try {
     const adapter = makeAdapter(cfg.backend, place, durability);
     const s = await adapter.openSession(SESSION);
-    await timed(result, 'append', cfg.ops, async () => {
-      let inFlight: Promise<void>[] = [];
-      for (const r of records) {
-        if (cfg.style === 'awaited') {
-          await s.append([r]);
-        } else {
-          inFlight.push(s.append([r]));
-          if (inFlight.length >= PIPELINE_WINDOW) {
-            await Promise.all(inFlight);
-            inFlight = [];
-          }
-        }
-      }
-      await Promise.all(inFlight);
-    });
+    await timed(result, 'append', cfg.ops, () => appendRange(cfg.style, 0, cfg.ops, (i) => s.append([records[i]!])));
     await adapter.close();
     const adapter2 = makeAdapter(cfg.backend, place, durability);
     const s2 = await timed(result, 'reopen', 1, () => adapter2.openSession(SESSION));

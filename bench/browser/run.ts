@@ -1,7 +1,7 @@
 /**
  * npm run bench:browser [-- --ops N] [--tail M] [--awaited-ops A] [--json] [--only a,b] [--dev]
  *
- * The standard workload (workload.ts) in headless Chromium, in a persistent
+ * The standard workload (../shared/workload.ts) in headless Chromium, in a persistent
  * context on a fresh temp profile (an incognito context keeps OPFS in memory).
  * The page is a production Vite build of bench/browser/index.html (the OPFS
  * worker bundled as its own file, as an app ships it); --dev serves the
@@ -27,22 +27,12 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { chromium } from 'playwright';
 import { build, createServer } from 'vite';
 import { chromiumArgs, chromiumPath } from '../../vite.config.js';
+import { arg, positiveInt } from '../shared/cli.js';
+import type { PhaseTiming } from '../shared/workload.js';
 import type { BenchApi } from './page.js';
-import type { PhaseTiming, RowResult } from './workload.js';
+import type { RowResult } from './workload.js';
 
 const repo = resolve(import.meta.dirname, '../..');
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function positiveInt(text: string | undefined, fallback: number, name: string): number {
-  if (text === undefined) return fallback;
-  const n = Number(text.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 const ops = positiveInt(arg('--ops'), 100_000, '--ops');
 const tail = positiveInt(arg('--tail'), 1_000, '--tail');

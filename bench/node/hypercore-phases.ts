@@ -5,11 +5,10 @@
  */
 import Hypercore from 'hypercore';
 import { buildStructuredDelta } from '../../src/core/delta.js';
-import { makeOpEntry } from '../../src/core/entry.js';
 import type { OpEntry } from '../../src/core/types.js';
-import { actor, domainOp, timed, type BenchResult } from './workload.js';
-import type { AppendStyle, ReadAllMode } from './oplog-phases.js';
-import { PIPELINE_WINDOW } from './oplog-phases.js';
+import { appendRange, timed, type AppendStyle } from '../shared/workload.js';
+import type { ReadAllMode } from './oplog-phases.js';
+import { entryChain, type BenchResult } from './workload.js';
 
 export interface HypercoreConfig {
   style: AppendStyle;
@@ -29,30 +28,14 @@ export async function runHypercore(cfg: HypercoreConfig): Promise<BenchResult> {
       'checkpoint: setUserData("checkpoint", length); replay: blocks after that length; delta: parse + sort in JS',
     ],
   };
-  let prev: string[] = [];
+  const chain = entryChain();
   let lamport = 0;
-  const appendRange = async (core: Hypercore, start: number, count: number): Promise<void> => {
-    let inFlight: Promise<unknown>[] = [];
-    for (let i = start; i < start + count; i++) {
-      const e = makeOpEntry(actor(i), 'midi', domainOp(i), ++lamport, { parentOpIds: prev });
-      prev = [e.op_id];
-      const block = Buffer.from(JSON.stringify(e));
-      if (cfg.style === 'awaited') {
-        await core.append(block);
-      } else {
-        inFlight.push(core.append(block));
-        if (inFlight.length >= PIPELINE_WINDOW) {
-          await Promise.all(inFlight);
-          inFlight = [];
-        }
-      }
-    }
-    await Promise.all(inFlight);
-  };
+  const append = (core: Hypercore, start: number, count: number) =>
+    appendRange(cfg.style, start, count, (i) => core.append(Buffer.from(JSON.stringify(chain.next(i, ++lamport)))));
 
   const core = new Hypercore(cfg.dir);
   await core.ready();
-  await timed(result, 'append', cfg.ops, () => appendRange(core, 0, cfg.ops));
+  await timed(result, 'append', cfg.ops, () => append(core, 0, cfg.ops));
   await core.close();
 
   const core2 = await timed(result, 'reopen', 1, async () => {
@@ -73,7 +56,7 @@ export async function runHypercore(cfg: HypercoreConfig): Promise<BenchResult> {
     if (n !== cfg.ops) throw new Error(`read_all: ${n}`);
   });
   await timed(result, 'checkpoint', 1, () => core2.setUserData('checkpoint', String(core2.length)));
-  await timed(result, 'append_tail', cfg.tail, () => appendRange(core2, cfg.ops, cfg.tail));
+  await timed(result, 'append_tail', cfg.tail, () => append(core2, cfg.ops, cfg.tail));
   const sinceCheckpoint = async (): Promise<OpEntry[]> => {
     const start = Number(Buffer.from((await core2.getUserData('checkpoint'))!).toString());
     const out: OpEntry[] = [];

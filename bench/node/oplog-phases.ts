@@ -2,12 +2,11 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 // Module paths, not src/index.ts: that entry pulls in the OPFS worker, which only a bundler can load.
-import { makeOpEntry } from '../../src/core/entry.js';
 import { OpLog } from '../../src/core/log.js';
 import { NodeFsAdapter, type Durability } from '../../src/storage/node-fs/index.js';
-import { actor, domainOp, SESSION, timed, type BenchResult } from './workload.js';
+import { appendRange, SESSION, timed, type AppendStyle } from '../shared/workload.js';
+import { entryChain, type BenchResult } from './workload.js';
 
-export type AppendStyle = 'awaited' | 'pipelined';
 export type ReadAllMode = 'array' | 'stream';
 
 export interface OpLogConfig {
@@ -19,9 +18,6 @@ export interface OpLogConfig {
   dir: string;
 }
 
-/** Appends in flight at once in the pipelined style. */
-export const PIPELINE_WINDOW = 4096;
-
 export async function runOpLog(cfg: OpLogConfig): Promise<BenchResult> {
   const result: BenchResult = {
     impl: `muse-oplog node-fs ${cfg.durability} ${cfg.style}`,
@@ -29,28 +25,13 @@ export async function runOpLog(cfg: OpLogConfig): Promise<BenchResult> {
     tail: cfg.tail,
     notes: [],
   };
-  let prev: string[] = [];
-  const appendRange = async (log: OpLog, start: number, count: number): Promise<void> => {
-    let inFlight: Promise<unknown>[] = [];
-    for (let i = start; i < start + count; i++) {
-      const e = makeOpEntry(actor(i), 'midi', domainOp(i), log.nextLamportTs(), { parentOpIds: prev });
-      prev = [e.op_id];
-      if (cfg.style === 'awaited') {
-        await log.append(e);
-      } else {
-        inFlight.push(log.append(e));
-        if (inFlight.length >= PIPELINE_WINDOW) {
-          await Promise.all(inFlight);
-          inFlight = [];
-        }
-      }
-    }
-    await Promise.all(inFlight);
-  };
+  const chain = entryChain();
+  const append = (log: OpLog, start: number, count: number) =>
+    appendRange(cfg.style, start, count, (i) => log.append(chain.next(i, log.nextLamportTs())));
 
   const adapter = new NodeFsAdapter(cfg.dir, { durability: cfg.durability });
   const log = await OpLog.open(adapter, SESSION);
-  await timed(result, 'append', cfg.ops, () => appendRange(log, 0, cfg.ops));
+  await timed(result, 'append', cfg.ops, () => append(log, 0, cfg.ops));
   await log.close(); // the reference holds no open log; ours must release the writer lock
   await adapter.close();
 
@@ -72,7 +53,7 @@ export async function runOpLog(cfg: OpLogConfig): Promise<BenchResult> {
   });
   if (cfg.readAll === 'stream') result.notes!.push('read_all streams entries() instead of building an array');
   await timed(result, 'checkpoint', 1, () => log2.checkpoint('snap-1'));
-  await timed(result, 'append_tail', cfg.tail, () => appendRange(log2, cfg.ops, cfg.tail));
+  await timed(result, 'append_tail', cfg.tail, () => append(log2, cfg.ops, cfg.tail));
   await timed(result, 'replay', cfg.tail, async () => {
     const r = await log2.replaySinceCheckpoint();
     if (r.length !== cfg.tail) throw new Error(`replay: ${r.length} entries`);

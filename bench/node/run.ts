@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- --ops N] [--tail M] [--json] [--only ours|storage|hypercore|reference] [--all]
  *
- * The standard workload (see workload.ts) on OpLog + NodeFsAdapter in four
+ * The standard workload (see ../shared/workload.ts) on OpLog + NodeFsAdapter in four
  * rows (durability 'os' / 'fsync' × appends awaited one at a time /
  * pipelined, PIPELINE_WINDOW in flight), then the storage layer alone
  * (pre-built records, to separate adapter cost from core cost), then on hypercore, then the
@@ -20,7 +20,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runHypercore } from './hypercore-phases.js';
-import { runOpLog, type AppendStyle, type ReadAllMode } from './oplog-phases.js';
+import { arg, positiveInt } from '../shared/cli.js';
+import type { AppendStyle } from '../shared/workload.js';
+import { runOpLog, type ReadAllMode } from './oplog-phases.js';
 import { referenceAvailable, runReference } from './reference.js';
 import { runStorage } from './storage-phases.js';
 import { peakRssMb, PHASES, type BenchResult } from './workload.js';
@@ -37,18 +39,6 @@ interface ChildJob {
 const SLOW_ROW_LIMIT = 100_000;
 /** Above this, read_all streams entries instead of returning one array (the array alone would not fit the RSS budget). */
 const ARRAY_READ_LIMIT = 200_000;
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function positiveInt(text: string | undefined, fallback: number, name: string): number {
-  if (text === undefined) return fallback;
-  const n = Number(text.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 async function child(job: ChildJob): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'muse-bench-'));

@@ -5,11 +5,10 @@
  * costs (building, hashing, validating entries). Not comparable with the
  * reference's figures, which include building each entry.
  */
-import { encodeEntry, makeOpEntry } from '../../src/core/entry.js';
+import { encodeEntry } from '../../src/core/entry.js';
 import { NodeFsAdapter, type Durability } from '../../src/storage/node-fs/index.js';
-import type { AppendStyle } from './oplog-phases.js';
-import { PIPELINE_WINDOW } from './oplog-phases.js';
-import { actor, domainOp, SESSION, timed, type BenchResult } from './workload.js';
+import { appendRange, SESSION, timed, type AppendStyle } from '../shared/workload.js';
+import { entryChain, type BenchResult } from './workload.js';
 
 export async function runStorage(cfg: { durability: Durability; style: AppendStyle; ops: number; tail: number; dir: string }): Promise<BenchResult> {
   const result: BenchResult = {
@@ -18,30 +17,14 @@ export async function runStorage(cfg: { durability: Durability; style: AppendSty
     tail: cfg.tail,
     notes: ['storage layer alone: records pre-built (not timed; held in memory, so peak RSS is mostly them), SessionStorage.append of one record per call; read_all and replay read raw records'],
   };
+  const chain = entryChain();
   const records: string[] = [];
-  let prev: string[] = [];
-  for (let i = 0; i < cfg.ops + cfg.tail; i++) {
-    const e = makeOpEntry(actor(i), 'midi', domainOp(i), i + 1, { parentOpIds: prev });
-    prev = [e.op_id];
-    records.push(encodeEntry(e).record);
-  }
-  const appendRange = async (s: { append(r: readonly string[]): Promise<void> }, from: number, to: number) => {
-    let inFlight: Promise<void>[] = [];
-    for (let i = from; i < to; i++) {
-      if (cfg.style === 'awaited') await s.append([records[i]!]);
-      else {
-        inFlight.push(s.append([records[i]!]));
-        if (inFlight.length >= PIPELINE_WINDOW) {
-          await Promise.all(inFlight);
-          inFlight = [];
-        }
-      }
-    }
-    await Promise.all(inFlight);
-  };
+  for (let i = 0; i < cfg.ops + cfg.tail; i++) records.push(encodeEntry(chain.next(i, i + 1)).record);
+  const append = (s: { append(r: readonly string[]): Promise<void> }, start: number, count: number) =>
+    appendRange(cfg.style, start, count, (i) => s.append([records[i]!]));
   const a = new NodeFsAdapter(cfg.dir, { durability: cfg.durability });
   const s = await a.openSession(SESSION);
-  await timed(result, 'append', cfg.ops, () => appendRange(s, 0, cfg.ops));
+  await timed(result, 'append', cfg.ops, () => append(s, 0, cfg.ops));
   await a.close();
   const b = new NodeFsAdapter(cfg.dir, { durability: cfg.durability });
   const s2 = await timed(result, 'reopen', 1, () => b.openSession(SESSION));
@@ -50,7 +33,7 @@ export async function runStorage(cfg: { durability: Durability; style: AppendSty
     for await (const batch of s2.read(0)) n += batch.length;
     if (n !== cfg.ops) throw new Error(`read_all: ${n}`);
   });
-  await timed(result, 'append_tail', cfg.tail, () => appendRange(s2, cfg.ops, cfg.ops + cfg.tail));
+  await timed(result, 'append_tail', cfg.tail, () => append(s2, cfg.ops, cfg.tail));
   await timed(result, 'replay', cfg.tail, async () => {
     let n = 0;
     for await (const batch of s2.read(cfg.ops)) n += batch.length;
