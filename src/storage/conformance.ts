@@ -7,7 +7,9 @@
  * It registers vitest tests, so it runs in Node and in vitest's browser mode.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeOpEntry } from '../core/entry.js';
 import { ClosedError, SessionLockedError } from '../core/errors.js';
+import { OpLog } from '../core/log.js';
 import type { SessionStorage, StorageAdapter } from './adapter.js';
 
 export interface ConformanceOptions {
@@ -247,6 +249,28 @@ export function runStorageConformance(name: string, options: ConformanceOptions)
       await expect(s.append([record(1)])).rejects.toBeInstanceOf(ClosedError);
       const s2 = await a.openSession('c');
       expect(s2.length).toBe(1);
+    });
+
+    it('carries an OpLog across reopen: entries, clock, checkpoint, replay, idempotency', async () => {
+      const a = await create();
+      const log = await OpLog.open(a, 'oplog');
+      const op = (i: number) => ({ op: 'insert', address: `note:${i}`, position: i });
+      const first = [];
+      for (let i = 0; i < 5; i++) first.push(makeOpEntry('me', 'midi', op(i), log.nextLamportTs()));
+      await log.appendBatch(first);
+      await log.append(makeOpEntry('peer', 'midi', op(99), 50));
+      const ckpt = await log.checkpoint('snap');
+      const late = makeOpEntry('offline', 'midi', op(7), 3);
+      await log.append(late);
+      await log.close();
+      const b = await reopen(a);
+      const again = await OpLog.open(b, 'oplog');
+      expect(again.nextLamportTs()).toBe(51);
+      expect(await again.readCheckpoint()).toEqual(ckpt);
+      expect(await again.replaySinceCheckpoint()).toEqual([late]);
+      expect((await again.append(first[0]!)).appended).toBe(false);
+      expect((await again.readAll()).map((e) => e.op_id)).toEqual([...first.map((e) => e.op_id), expect.any(String), late.op_id]);
+      await again.close();
     });
 
     it('closing the adapter releases its sessions', async () => {
