@@ -4,10 +4,11 @@
  *
  * A lock whose owner is gone is taken over: same host and the pid is not
  * running, or the pid is this process's but no handle here holds the lock
- * (left behind by a failed close). A lock from another host is never judged
- * stale; remove the file by hand if that host is gone.
+ * (left behind by a failed close), or the file is unreadable and over 10 s
+ * old (its writer crashed while creating it). A lock from another host is
+ * never judged stale; remove the file by hand if that host is gone.
  */
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { SessionLockedError } from '../../core/errors.js';
 
@@ -35,7 +36,7 @@ export async function acquireLock(lockPath: string, sessionId: string): Promise<
       const found = await readOwner(lockPath);
       if (found === 'gone' && attempt < 3) continue;
       const current = found === 'gone' ? undefined : found;
-      const stale = current !== undefined && isStale(current);
+      const stale = current !== undefined ? isStale(current) : found !== 'gone' && (await isAbandoned(lockPath));
       if (!stale || attempt > 0) {
         const who = current ? `held by pid ${current.pid} on ${current.hostname} since ${current.since}` : 'unreadable lock file';
         throw new SessionLockedError(sessionId, lockPath, who);
@@ -76,6 +77,21 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined | 'gon
     // a half-written lock file: its writer is mid-create or crashed; treated as held
   }
   return undefined;
+}
+
+/**
+ * An unreadable (empty or half-written) lock file: its writer crashed between
+ * creating and filling it, unless it is doing so right now. Old enough means
+ * crashed.
+ */
+const ABANDONED_AFTER_MS = 10_000;
+
+async function isAbandoned(lockPath: string): Promise<boolean> {
+  try {
+    return Date.now() - (await stat(lockPath)).mtimeMs > ABANDONED_AFTER_MS;
+  } catch {
+    return false;
+  }
 }
 
 function isStale(owner: LockOwner): boolean {

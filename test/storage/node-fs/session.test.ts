@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -327,5 +327,18 @@ describe('NodeFsAdapter writer lock', () => {
     const a = adapter(root);
     await (await a.openSession('x')).close();
     await expect(a.openSession('y')).rejects.toMatchObject({ code: 'SESSION_LOCKED', lock: lockPath(root, 'y') });
+  });
+
+  it('takes over an empty lock file left by a crash mid-create, but not a fresh one', async () => {
+    const root = tempRoot();
+    for (const s of ['old', 'new']) {
+      mkdirSync(join(root, '.muse', 'op_log', s), { recursive: true });
+      writeFileSync(lockPath(root, s), '');
+    }
+    const longAgo = new Date(Date.now() - 60_000);
+    utimesSync(lockPath(root, 'old'), longAgo, longAgo);
+    const a = adapter(root);
+    await (await a.openSession('old')).close();
+    await expect(a.openSession('new')).rejects.toMatchObject({ code: 'SESSION_LOCKED', lock: lockPath(root, 'new') });
   });
 });
