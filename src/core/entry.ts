@@ -18,7 +18,6 @@ export interface MakeOpEntryOptions {
   reservationId?: string;
 }
 
-const OP_ID = /^[0-9a-f]{64}$/;
 const ENTRY_FIELDS = [
   'op_id',
   'actor_id',
@@ -32,8 +31,26 @@ const ENTRY_FIELDS = [
 ] as const;
 const ENTRY_FIELD_SET: ReadonlySet<string> = new Set(ENTRY_FIELDS);
 
+/** 64 lowercase hex digits. A char loop: this runs for every id on the append path. */
 export function isOpId(value: unknown): value is string {
-  return typeof value === 'string' && OP_ID.test(value);
+  if (typeof value !== 'string' || value.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+let lastMs = NaN;
+let lastIso = '';
+/** `new Date().toISOString()`, reusing the string within one millisecond. */
+function nowIso(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /**
@@ -98,7 +115,7 @@ export function makeOpEntry<Op extends DomainOp>(
     parent_op_ids: Object.freeze(fields.parent_op_ids) as string[],
     domain,
     domain_op: deepFreeze(JSON.parse(opJson) as Op),
-    created_at: new Date().toISOString(),
+    created_at: nowIso(),
     intent_id: fields.intent_id,
     reservation_id: fields.reservation_id,
   });
@@ -206,7 +223,7 @@ export function decodeRecord(record: string): OpEntry {
 export function recordOpId(record: string): string {
   if (record.startsWith('{"op_id":"') && record.charCodeAt(74) === 34 /* " */) {
     const id = record.slice(10, 74);
-    if (OP_ID.test(id)) return id;
+    if (isOpId(id)) return id;
   }
   return decodeRecord(record).op_id;
 }
