@@ -9,7 +9,7 @@
 import { decodeCheckpoint, decodeClockDoc, encodeCheckpoint, encodeClockDoc } from './checkpoint.js';
 import { LamportClock } from './clock.js';
 import { buildStructuredDelta } from './delta.js';
-import { decodeRecord, encodeEntry, recordOpId, verifyOpEntry } from './entry.js';
+import { decodeRecord, encodeEntry, isOpId, recordOpId, verifyOpEntry } from './entry.js';
 import {
   ClosedError,
   CorruptRecordError,
@@ -199,7 +199,7 @@ export class OpLog {
   /** Whether an op is in the log (stored, not merely in flight). */
   async has(opId: string): Promise<boolean> {
     this.assertOpen();
-    return (await this.ensureIndex()).has(opId);
+    return isOpId(opId) && (await this.ensureIndex()).has(opId);
   }
 
   /** Every entry, in append order. */

@@ -53,6 +53,7 @@ describe('OpLog: append', () => {
     await expect(log.append(relabelled)).rejects.toBeInstanceOf(OpIdMismatchError);
     expect(log.length).toBe(2);
     expect(await log.has(e.op_id)).toBe(false);
+    expect(await log.has('not an id')).toBe(false);
   });
 
   it('entries from makeOpEntry cannot be changed; changed copies are caught', async () => {
