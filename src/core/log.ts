@@ -37,6 +37,13 @@ export interface OpLogOptions {
   verifyReads?: boolean;
   /** Write the clock document after this many new records (bounds reopen work after a crash). Default 4096. */
   clockInterval?: number;
+  /**
+   * Load the op id index in the background right after opening, so the first
+   * append after a reload does not wait for one pass over a long log (an app
+   * whose user is about to edit wants this). Off by default: then the first
+   * append, `readAll` or full `entries()` pass loads it.
+   */
+  warmIndex?: boolean;
 }
 
 export interface AppendResult {
@@ -106,7 +113,8 @@ export class OpLog {
    * (or a stale) clock document, such as one written by the Python reference,
    * is scanned and verified once. The op id index that makes appends
    * idempotent is loaded on the first append (or by a full `readAll` or
-   * `entries()` pass, whichever comes first): one pass over the stored ids.
+   * `entries()` pass, whichever comes first; or at once in the background with
+   * `warmIndex`): one pass over the stored ids.
    */
   static async open(adapter: StorageAdapter, sessionId: string, options: OpLogOptions = {}): Promise<OpLog> {
     assertValidSessionId(sessionId);
@@ -118,6 +126,8 @@ export class OpLog {
       await storage.close();
       throw err;
     }
+    // A failure here (a damaged record) is reported by the first append instead.
+    if (options.warmIndex) setTimeout(() => log.closed || void log.ensureIndex().catch(() => {}), 0);
     return log;
   }
 

@@ -463,6 +463,26 @@ describe('OpLog: reading', () => {
     expect(spy.reads).toEqual([]);
   });
 
+  it('warmIndex loads the op id index in the background after open', async () => {
+    const spy = new SpyAdapter();
+    const log = await OpLog.open(spy, 's');
+    await log.appendBatch(Array.from({ length: 300 }, (_, i) => makeOpEntry('a', 'midi', noteOp(i), i + 1)));
+    await log.close();
+    spy.resetCounts();
+    const warm = await OpLog.open(spy, 's', { warmIndex: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(spy.reads).toContainEqual([0, 300]);
+    spy.resetCounts();
+    expect((await warm.append(makeOpEntry('a', 'midi', noteOp(0), 1))).appended).toBe(false);
+    expect(spy.reads).toEqual([]);
+    await warm.close();
+    spy.resetCounts();
+    const lazy = await OpLog.open(spy, 's');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(spy.reads).toEqual([[299, 300]]);
+    await lazy.close();
+  });
+
   it('streams entries from a position', async () => {
     const log = await OpLog.open(new MemoryAdapter(), 's');
     const entries = await fill(log, 2500);

@@ -53,7 +53,7 @@ export interface SharedOpLogOptions {
    * (e.g. `() => new OpfsAdapter()`).
    */
   adapter: () => StorageAdapter | Promise<StorageAdapter>;
-  /** Passed to `OpLog.open` in the leader. */
+  /** Passed to `OpLog.open` in the leader (`warmIndex` defaults to true here: a tab is about to be edited in). */
   logOptions?: OpLogOptions;
   /**
    * How long a new leader keeps retrying `OpLog.open` while the session is
@@ -325,7 +325,7 @@ export class SharedOpLog {
     let delay = 10;
     for (;;) {
       try {
-        return await OpLog.open(adapter, this.sessionId, this.options.logOptions);
+        return await OpLog.open(adapter, this.sessionId, { warmIndex: true, ...this.options.logOptions });
       } catch (err) {
         if (!(err instanceof SessionLockedError) || this.closed || Date.now() >= deadline) throw err;
       }
