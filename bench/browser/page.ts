@@ -7,7 +7,7 @@ import type { StorageAdapter } from '../../src/storage/adapter.js';
 import { MemoryAdapter } from '../../src/storage/memory.js';
 import { IndexedDbAdapter } from '../../src/storage/indexeddb/adapter.js';
 import { OpfsAdapter } from '../../src/storage/opfs/adapter.js';
-import { appendRange, SESSION, timed, type AppendStyle } from '../shared/workload.js';
+import { appendRange, runTailPhases, SESSION, timed, type AppendStyle } from '../shared/workload.js';
 import { entryChain, type RowResult } from './workload.js';
 
 export type Backend = 'opfs' | 'indexeddb' | 'memory';
@@ -79,16 +79,7 @@ async function opLogRow(cfg: OpLogRow): Promise<RowResult> {
       const n = (await log2.readAll()).length;
       if (n !== cfg.ops) throw new Error(`read_all: ${n} entries`);
     });
-    await timed(result, 'checkpoint', 1, () => log2.checkpoint('snap-1'));
-    await timed(result, 'append_tail', cfg.tail, () => append(log2, cfg.ops, cfg.tail));
-    await timed(result, 'replay', cfg.tail, async () => {
-      const r = await log2.replaySinceCheckpoint();
-      if (r.length !== cfg.tail) throw new Error(`replay: ${r.length} entries`);
-    });
-    await timed(result, 'delta', cfg.tail, async () => {
-      const d = await log2.toStructuredDelta('midi');
-      if (d.ops.length !== cfg.tail) throw new Error(`delta: ${d.ops.length} ops`);
-    });
+    await runTailPhases(result, log2, cfg, () => append(log2, cfg.ops, cfg.tail));
     await log2.close();
     await adapter2.close();
   } finally {

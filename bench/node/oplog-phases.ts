@@ -4,7 +4,7 @@ import { join } from 'node:path';
 // Module paths, not src/index.ts: that entry pulls in the OPFS worker, which only a bundler can load.
 import { OpLog } from '../../src/core/log.js';
 import { NodeFsAdapter, type Durability } from '../../src/storage/node-fs/index.js';
-import { appendRange, SESSION, timed, type AppendStyle } from '../shared/workload.js';
+import { appendRange, runTailPhases, SESSION, timed, type AppendStyle } from '../shared/workload.js';
 import { entryChain, type BenchResult } from './workload.js';
 
 export type ReadAllMode = 'array' | 'stream';
@@ -52,16 +52,7 @@ export async function runOpLog(cfg: OpLogConfig): Promise<BenchResult> {
     if (n !== cfg.ops) throw new Error(`read_all: ${n} entries`);
   });
   if (cfg.readAll === 'stream') result.notes!.push('read_all streams entries() instead of building an array');
-  await timed(result, 'checkpoint', 1, () => log2.checkpoint('snap-1'));
-  await timed(result, 'append_tail', cfg.tail, () => append(log2, cfg.ops, cfg.tail));
-  await timed(result, 'replay', cfg.tail, async () => {
-    const r = await log2.replaySinceCheckpoint();
-    if (r.length !== cfg.tail) throw new Error(`replay: ${r.length} entries`);
-  });
-  await timed(result, 'delta', cfg.tail, async () => {
-    const d = await log2.toStructuredDelta('midi');
-    if (d.ops.length !== cfg.tail) throw new Error(`delta: ${d.ops.length} ops`);
-  });
+  await runTailPhases(result, log2, cfg, () => append(log2, cfg.ops, cfg.tail));
   await log2.close();
   await adapter2.close();
   result.bytes = statSync(join(cfg.dir, '.muse', 'op_log', SESSION, 'ops.jsonl')).size;

@@ -91,3 +91,33 @@ export async function appendRange(style: AppendStyle, start: number, count: numb
   }
   await Promise.all(inFlight);
 }
+
+/** The phases after read_all, the same on every row that runs OpLog: checkpoint, append_tail, replay, delta. */
+export interface TailPhases {
+  checkpoint?: PhaseTiming;
+  append_tail?: PhaseTiming;
+  replay?: PhaseTiming;
+  delta?: PhaseTiming;
+}
+
+export async function runTailPhases(
+  result: TailPhases,
+  log: {
+    checkpoint(id: string): Promise<unknown>;
+    replaySinceCheckpoint(): Promise<readonly unknown[]>;
+    toStructuredDelta(domain: string): Promise<{ ops: readonly unknown[] }>;
+  },
+  cfg: { ops: number; tail: number },
+  appendTail: () => Promise<void>,
+): Promise<void> {
+  await timed(result, 'checkpoint', 1, () => log.checkpoint('snap-1'));
+  await timed(result, 'append_tail', cfg.tail, appendTail);
+  await timed(result, 'replay', cfg.tail, async () => {
+    const r = await log.replaySinceCheckpoint();
+    if (r.length !== cfg.tail) throw new Error(`replay: ${r.length} entries`);
+  });
+  await timed(result, 'delta', cfg.tail, async () => {
+    const d = await log.toStructuredDelta('midi');
+    if (d.ops.length !== cfg.tail) throw new Error(`delta: ${d.ops.length} ops`);
+  });
+}
