@@ -87,8 +87,8 @@ const madeOpJson = new WeakMap<object, string>();
 
 /**
  * A new entry with its content-addressed id. The entry is immutable (deep-
- * frozen): its `domain_op` is a frozen copy of `domainOp`, in canonical key
- * order, so later changes to `domainOp` cannot make the id lie.
+ * frozen): its `domain_op` is a frozen copy of `domainOp`, so later changes
+ * to `domainOp` cannot make the id lie.
  */
 export function makeOpEntry<Op extends DomainOp>(
   actorId: string,
@@ -114,13 +114,48 @@ export function makeOpEntry<Op extends DomainOp>(
     lamport_ts: lamportTs,
     parent_op_ids: Object.freeze(fields.parent_op_ids) as string[],
     domain,
-    domain_op: deepFreeze(JSON.parse(opJson) as Op),
+    domain_op: frozenCopy(domainOp, opJson),
     created_at: nowIso(),
     intent_id: fields.intent_id,
     reservation_id: fields.reservation_id,
   });
   madeOpJson.set(entry, opJson);
   return entry;
+}
+
+/**
+ * A deep-frozen copy of a domain op that `canonicalize` accepted (so: JSON
+ * data). Shallow ops, the common case, are copied directly; deeper ones are
+ * parsed back from their canonical JSON, which needs no recursion.
+ */
+function frozenCopy<Op>(op: Op, canonical: string): Op {
+  return (copyShallow(op, 0) ?? deepFreeze(JSON.parse(canonical))) as Op;
+}
+
+const COPY_DEPTH = 16;
+
+/** `undefined` when the value nests deeper than COPY_DEPTH. Drops undefined members and -0, as JSON does. */
+function copyShallow(v: unknown, depth: number): unknown {
+  if (typeof v !== 'object' || v === null) return v === 0 ? 0 : v;
+  if (depth >= COPY_DEPTH) return undefined;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (const item of v) {
+      const copy = copyShallow(item, depth + 1);
+      if (copy === undefined) return undefined;
+      out.push(copy);
+    }
+    return Object.freeze(out);
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    const member = (v as Record<string, unknown>)[key];
+    if (member === undefined) continue;
+    const copy = copyShallow(member, depth + 1);
+    if (copy === undefined) return undefined;
+    out[key] = copy;
+  }
+  return Object.freeze(out);
 }
 
 /** Freeze a parsed JSON value and everything in it (iteratively: any depth). */

@@ -123,6 +123,23 @@ describe('makeOpEntry', () => {
     expect(Object.isFrozen((e.domain_op as unknown as { value: { k: unknown } }).value.k)).toBe(true);
   });
 
+  it('copies the op as JSON would: no undefined members, no -0, frozen at every depth', () => {
+    let nested: unknown = { leaf: [1, { x: -0 }] };
+    for (let i = 0; i < 20; i++) nested = { n: nested };
+    const op = { op: 'set', gone: undefined, zero: -0, list: [{ a: 1 }, 'b'], nested };
+    const e = makeOpEntry('a', 'doc', op as never, 1);
+    const copy = e.domain_op as unknown as Record<string, unknown>;
+    expect('gone' in copy).toBe(false);
+    expect(Object.is(copy.zero, 0)).toBe(true);
+    expect(copy).toEqual(JSON.parse(JSON.stringify(op)));
+    expect(copy).not.toBe(op);
+    expect(Object.isFrozen((copy.list as object[])[0])).toBe(true);
+    let deep = copy.nested as Record<string, unknown>;
+    for (let i = 0; i < 20; i++) deep = deep.n as Record<string, unknown>;
+    expect(Object.isFrozen(deep.leaf)).toBe(true);
+    expect(Object.is(((deep.leaf as unknown[])[1] as { x: number }).x, 0)).toBe(true);
+  });
+
   it('defaults intent and reservation to empty strings and parents to none', () => {
     const e = makeOpEntry('a', 'midi', noteOp(0), 1);
     expect(e.intent_id).toBe('');
