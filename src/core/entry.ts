@@ -2,6 +2,7 @@
  * Op entries: building them, hashing them and checking what arrives.
  */
 import { canonicalize, isWellFormed } from './canonical-json.js';
+import { compareCodePoints } from './compare.js';
 import { CanonicalJsonError, InvalidEntryError, OpIdMismatchError } from './errors.js';
 import { sha256Hex } from './hash.js';
 import type { DomainOp, OpEntry } from './types.js';
@@ -55,19 +56,20 @@ function nowIso(): string {
 
 /**
  * The bytes that are hashed: RFC 8785 canonical JSON of exactly the hashed
- * fields, with `parent_op_ids` sorted. Built by concatenation (the keys are
- * already in canonical order); the tests check it equals `canonicalJson`.
+ * fields, with `parent_op_ids` sorted by code point (as the reference's
+ * Python `sorted` does). Built by concatenation (the keys are already in
+ * canonical order); the tests check it equals `canonicalJson`.
  */
 export function opIdPreimage(fields: HashedFields): string {
   return preimage(fields, canonicalize(fields.domain_op, '$.domain_op'));
 }
 
 function preimage(fields: HashedFields, domainOpJson: string): string {
-  const parents = [...fields.parent_op_ids].sort();
+  const parents = fields.parent_op_ids.length < 2 ? fields.parent_op_ids : [...fields.parent_op_ids].sort(compareCodePoints);
   return (
     `{"actor_id":${str(fields.actor_id, 'actor_id')},"domain":${str(fields.domain, 'domain')},` +
     `"domain_op":${domainOpJson},"intent_id":${str(fields.intent_id, 'intent_id')},` +
-    `"lamport_ts":${fields.lamport_ts},"parent_op_ids":[${parents.map((p) => `"${p}"`).join(',')}],` +
+    `"lamport_ts":${fields.lamport_ts},"parent_op_ids":[${quoteAll(parents)}],` +
     `"reservation_id":${str(fields.reservation_id, 'reservation_id')}}`
   );
 }
@@ -200,9 +202,11 @@ function assertHashedFields(e: HashedFields): void {
     throw new InvalidEntryError('lamport_ts', `must be a non-negative integer (got ${String(ts)})`);
   }
   const parents = e.parent_op_ids as unknown;
+  // Op ids in practice; any string is accepted, as the reference does (a parent the log lacks is a dangling
+  // link, which `muse-oplog verify` reports).
   if (!Array.isArray(parents)) throw new InvalidEntryError('parent_op_ids', 'must be an array of op ids');
   parents.forEach((p, i) => {
-    if (!isOpId(p)) throw new InvalidEntryError(`parent_op_ids[${i}]`, 'must be 64 lowercase hex digits');
+    if (typeof p !== 'string') throw new InvalidEntryError(`parent_op_ids[${i}]`, 'must be a string');
   });
   const op = e.domain_op as unknown;
   if (typeof op !== 'object' || op === null || Array.isArray(op)) {
@@ -238,7 +242,7 @@ export function encodeEntry(entry: unknown): { entry: OpEntry; record: string } 
 function encodeRecord(entry: OpEntry, opJson: string): string {
   return (
     `{"op_id":"${entry.op_id}","actor_id":${str(entry.actor_id, 'actor_id')},"lamport_ts":${entry.lamport_ts},` +
-    `"parent_op_ids":[${entry.parent_op_ids.map((p) => `"${p}"`).join(',')}],"domain":${str(entry.domain, 'domain')},` +
+    `"parent_op_ids":[${quoteAll(entry.parent_op_ids)}],"domain":${str(entry.domain, 'domain')},` +
     `"domain_op":${opJson},"created_at":${str(entry.created_at, 'created_at')},` +
     `"intent_id":${str(entry.intent_id, 'intent_id')},"reservation_id":${str(entry.reservation_id, 'reservation_id')}}`
   );
@@ -261,6 +265,12 @@ export function recordOpId(record: string): string {
     if (isOpId(id)) return id;
   }
   return decodeRecord(record).op_id;
+}
+
+function quoteAll(ids: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < ids.length; i++) out += (i > 0 ? ',' : '') + str(ids[i]!, `parent_op_ids[${i}]`);
+  return out;
 }
 
 function str(s: string, field: string): string {

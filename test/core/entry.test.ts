@@ -68,6 +68,15 @@ describe('computeOpId', () => {
     expect(computeOpId(base)).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('accepts any string as a parent, as the reference does, sorting parents by code point', () => {
+    const parents = ['\ud83c\udfb9', '\ufb33', 'b', 'a"quoted"'];
+    const e = makeOpEntry('a', 'midi', noteOp(1), 1, { parentOpIds: parents });
+    expect(e.parent_op_ids).toEqual(parents);
+    // Code point order puts U+FB33 before U+1F3B9 (UTF-16 code unit order would not).
+    expect(opIdPreimage(e)).toContain('"parent_op_ids":["a\\"quoted\\"","b","\ufb33","\ud83c\udfb9"]');
+    expect(computeOpId({ ...e, parent_op_ids: [...parents].reverse() })).toBe(e.op_id);
+  });
+
   it('does not depend on parent order or on created_at', () => {
     const reversed = { ...base, parent_op_ids: [...base.parent_op_ids].reverse() };
     expect(computeOpId(reversed)).toBe(computeOpId(base));
@@ -151,7 +160,8 @@ describe('makeOpEntry', () => {
     expect(() => makeOpEntry('a', 'midi', noteOp(0), -1)).toThrow(InvalidEntryError);
     expect(() => makeOpEntry('a', 'midi', noteOp(0), 1.5)).toThrow(InvalidEntryError);
     expect(() => makeOpEntry('a', 'midi', { notOp: 1 } as never, 1)).toThrow(/domain_op.op/);
-    expect(() => makeOpEntry('a', 'midi', noteOp(0), 1, { parentOpIds: ['nope'] })).toThrow(/parent_op_ids\[0\]/);
+    expect(() => makeOpEntry('a', 'midi', noteOp(0), 1, { parentOpIds: [5 as unknown as string] })).toThrow(/parent_op_ids\[0\]/);
+    expect(() => makeOpEntry('a', 'midi', noteOp(0), 1, { parentOpIds: ['lone\ud800'] })).toThrow(/parent_op_ids/);
     expect(() => makeOpEntry('a', 'midi', { op: 'x', v: NaN }, 1)).toThrow(/\$\.domain_op\.v/);
   });
 });

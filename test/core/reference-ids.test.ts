@@ -16,7 +16,7 @@ const input = fc.record({
   domain: fc.string({ maxLength: 6 }),
   op: domainOp,
   ts: fc.nat(),
-  parents: fc.array(hex, { maxLength: 3 }),
+  parents: fc.array(fc.oneof(hex, fc.string({ unit: 'grapheme', maxLength: 6 })), { maxLength: 4 }),
   intent: fc.string({ maxLength: 4 }),
   reservation: fc.string({ maxLength: 4 }),
 });
@@ -24,6 +24,8 @@ const input = fc.record({
 describe('op ids agree with the running Python reference', () => {
   it('for 300 random entries', () => {
     const cases = fc.sample(input, { numRuns: 300, seed: 20261125 });
+    // Parents whose code point order differs from their UTF-16 order: the reference sorts by code point.
+    cases.push({ actor: 'a', domain: 'midi', op: { op: 'x' }, ts: 1, parents: ['\ud83c\udfb9', '\ufb33', 'z'], intent: '', reservation: '' });
     const out = runReference(
       `cases = json.loads(sys.stdin.read())
 print(json.dumps([m.make_op_entry(c["actor"], c["domain"], c["op"], c["ts"], parent_op_ids=c["parents"], intent_id=c["intent"], reservation_id=c["reservation"])["op_id"] for c in cases]))`,
