@@ -1,4 +1,4 @@
-import { OpLogError, StorageError } from '../core/errors.js';
+import { ClosedError, OpLogError, StorageError } from '../core/errors.js';
 import { assertOneLine } from './jsonl/index.js';
 
 interface Waiting {
@@ -17,6 +17,7 @@ interface Waiting {
 export class GroupCommit {
   private queue: Waiting[] = [];
   private running: Promise<void> | undefined;
+  private closed = false;
 
   /** `commit` must store all of `records` or none of them. `what` names the session in errors. */
   constructor(
@@ -24,8 +25,12 @@ export class GroupCommit {
     private readonly what: string,
   ) {}
 
-  /** Rejects with TypeError, storing nothing, when a record is not a string or holds a line break. */
+  /**
+   * Rejects with TypeError, storing nothing, when a record is not a string or
+   * holds a line break, and with ClosedError after `close()`.
+   */
   append(records: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new ClosedError(`session ${this.what}`));
     try {
       for (const r of records) assertOneLine(r);
     } catch (err) {
@@ -41,6 +46,12 @@ export class GroupCommit {
   /** Resolves once every append made so far has settled. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+  }
+
+  /** Refuse further appends; resolves once those already made have settled. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.idle();
   }
 
   private async run(): Promise<void> {

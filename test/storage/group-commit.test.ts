@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StorageError } from '../../src/index.js';
+import { ClosedError, StorageError } from '../../src/index.js';
 import { GroupCommit } from '../../src/storage/group-commit.js';
 
 describe('GroupCommit', () => {
@@ -46,5 +46,16 @@ describe('GroupCommit', () => {
     records.push('mutated');
     await p;
     expect(seen).toEqual([['a']]);
+  });
+
+  it('close waits for appends made so far, then refuses new ones', async () => {
+    const stored: string[] = [];
+    const gc = new GroupCommit(async (r) => void stored.push(...r), '"s"');
+    const pending = gc.append(['a']);
+    await gc.close();
+    await pending;
+    expect(stored).toEqual(['a']);
+    await expect(gc.append(['b'])).rejects.toBeInstanceOf(ClosedError);
+    expect(stored).toEqual(['a']);
   });
 });

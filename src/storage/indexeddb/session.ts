@@ -69,7 +69,6 @@ export class IndexedDbSession implements SessionStorage {
   }
 
   append(records: readonly string[]): Promise<void> {
-    if (this.closed) return Promise.reject(new ClosedError(`session ${JSON.stringify(this.sessionId)}`));
     return this.appends.append(records);
   }
 
@@ -195,7 +194,7 @@ export class IndexedDbSession implements SessionStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.appends.idle();
+    await this.appends.close();
     await this.lock.release();
     this.onClose();
   }

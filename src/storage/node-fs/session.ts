@@ -96,7 +96,6 @@ export class NodeFsSession implements SessionStorage {
   }
 
   append(records: readonly string[]): Promise<void> {
-    if (this.closed) return Promise.reject(new ClosedError(`session ${JSON.stringify(this.sessionId)}`));
     return this.appends.append(records);
   }
 
@@ -153,7 +152,7 @@ export class NodeFsSession implements SessionStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.appends.idle();
+    await this.appends.close();
     if (this.readsInFlight > 0) await new Promise<void>((resolve) => (this.readsDone = resolve));
     await this.release();
   }

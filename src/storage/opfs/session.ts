@@ -37,7 +37,6 @@ export class OpfsSession implements SessionStorage {
   }
 
   append(records: readonly string[]): Promise<void> {
-    if (this.closed) return Promise.reject(new ClosedError(`session ${JSON.stringify(this.sessionId)}`));
     return this.appends.append(records);
   }
 
@@ -101,7 +100,7 @@ export class OpfsSession implements SessionStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.appends.idle();
+    await this.appends.close();
     try {
       await this.client.call({ type: 'close', session: this.sessionId });
     } catch {
