@@ -18,8 +18,12 @@ export type { Backend };
 export interface E2E {
   context: BrowserContext;
   url: string;
-  /** A new tab with the test page loaded and its API ready. */
-  newTab(): Promise<Page>;
+  /**
+   * A new tab with the test page loaded and its API ready. With `acked`, the
+   * page reports every resolved append into it (`window.reportAck`), bound to
+   * the page, not the document, so it keeps reporting across reloads.
+   */
+  newTab(acked?: Set<string>): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -49,9 +53,10 @@ export async function startE2E(): Promise<E2E> {
     return {
       context: ctx,
       url,
-      async newTab() {
+      async newTab(acked) {
         const page = await ctx.newPage();
         await gotoTestPage(page, url);
+        if (acked) await page.exposeFunction('reportAck', (id: string) => void acked.add(id));
         return page;
       },
       async close() {

@@ -17,12 +17,6 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-async function tabReportingAcks(acked: Set<string>): Promise<Page> {
-  const page = await e2e.newTab();
-  // Bound to the page, not the document: it keeps reporting across reloads.
-  await page.exposeFunction('reportAck', (id: string) => void acked.add(id));
-  return page;
-}
 
 const openSession = (page: Page, session: string, backend: Backend) =>
   page.evaluate(([s, b]) => window.museE2E.open(s, b), [session, backend] as const);
@@ -41,7 +35,7 @@ describe.each(backends)('reload survival (%s)', (backend) => {
   it('keeps every resolved append across a reload', async () => {
     const session = freshSession('reload');
     const acked = new Set<string>();
-    const page = await tabReportingAcks(acked);
+    const page = await e2e.newTab(acked);
     await openSession(page, session, backend);
     const pipelined = await page.evaluate(() => window.museE2E.append('p', 300, 'pipelined'));
     const sequential = await page.evaluate(() => window.museE2E.append('s', 40, 'sequential'));
@@ -53,7 +47,7 @@ describe.each(backends)('reload survival (%s)', (backend) => {
   it('keeps every resolved append when the reload cuts a stream of appends short', async () => {
     const session = freshSession('reload-mid-stream');
     const acked = new Set<string>();
-    const page = await tabReportingAcks(acked);
+    const page = await e2e.newTab(acked);
     await openSession(page, session, backend);
     await page.evaluate(() => window.museE2E.stream('x', 100_000, 0));
     await waitFor(async () => acked.size >= 200, 'appends to be acknowledged');

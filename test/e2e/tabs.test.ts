@@ -21,8 +21,7 @@ afterAll(async () => {
 async function openTabs(session: string, backend: Backend, count: number, acked: Set<string>): Promise<Page[]> {
   const tabs: Page[] = [];
   for (let i = 0; i < count; i++) {
-    const page = await e2e.newTab();
-    await page.exposeFunction('reportAck', (id: string) => void acked.add(id));
+    const page = await e2e.newTab(acked);
     await page.evaluate(([s, b]) => window.museE2E.open(s, b), [session, backend] as const);
     tabs.push(page);
   }
