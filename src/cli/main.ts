@@ -15,7 +15,7 @@ import { sessionPaths } from '../storage/node-fs/paths.js';
 import { scanLog } from './log-file.js';
 import { verifySession, type VerifyReport } from './verify.js';
 
-export const USAGE = `usage:
+const USAGE = `usage:
   muse-oplog sessions DIR
   muse-oplog verify DIR SESSION [--json]
   muse-oplog export DIR SESSION`;
@@ -93,7 +93,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-export function formatReport(r: VerifyReport): string {
+function formatReport(r: VerifyReport): string {
   const lines = [
     `session: ${r.session}`,
     `file: ${r.path}`,

@@ -161,7 +161,7 @@ export const isWellFormed: (s: string) => boolean = nativeWellFormed
   : (s) => !LONE_SURROGATE.test(s);
 
 /** JSON string literal; JSON.stringify's escaping is exactly JCS's for well-formed strings. */
-export function quoteString(s: string, fail: (reason: string) => never): string {
+function quoteString(s: string, fail: (reason: string) => never): string {
   if (!isWellFormed(s)) fail('string contains a lone surrogate (not valid Unicode)');
   return JSON.stringify(s);
 }

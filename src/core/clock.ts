@@ -3,13 +3,8 @@
  * log holds or has handed out, whoever's ops they were.
  */
 export class LamportClock {
-  private counter: number;
-  private highest: number;
-
-  constructor(highestInLog = 0) {
-    this.highest = highestInLog;
-    this.counter = highestInLog;
-  }
+  private counter = 0;
+  private highest = 0;
 
   /** The next timestamp to stamp a local op with; advances the clock. */
   next(): number {
@@ -20,10 +15,5 @@ export class LamportClock {
   /** Account for an op that entered the log (local or from another actor). */
   observe(lamportTs: number): void {
     if (lamportTs > this.highest) this.highest = lamportTs;
-  }
-
-  /** The highest timestamp of any op in the log (0 when empty). */
-  get highestInLog(): number {
-    return this.highest;
   }
 }
