@@ -235,20 +235,13 @@ export class OpLog {
     const end = this.storage.length;
     // A full pass over a cold log also builds the op id index, as readAll does.
     const index = from === 0 && !this.indexReady ? new OpIdIndex(end) : undefined;
-    const out: OpEntry[] = [];
-    let position = from;
-    for await (const batch of this.storage.read(from, end)) {
-      for (const record of batch) {
-        const entry = this.decode(record, position);
-        if (entry) {
-          index?.add(entry.op_id, position);
-          out.push(entry);
-        }
-        position++;
-      }
-      yield* out.splice(0);
+    let seen = from;
+    for await (const batch of this.decodedBatches(from, end, this.verifyReads)) {
+      if (index) batch.entries.forEach((e, k) => index.add(e.op_id, batch.positions[k]!));
+      seen = batch.next;
+      yield* batch.entries;
     }
-    if (index && position === end && !this.indexReady) {
+    if (index && seen === end && !this.indexReady) {
       this.index = index;
       this.indexReady = Promise.resolve(index);
     }
@@ -352,13 +345,30 @@ export class OpLog {
     verify: boolean,
     visit: (entry: OpEntry, position: number) => void,
   ): Promise<void> {
+    for await (const batch of this.decodedBatches(from, to, verify)) {
+      batch.entries.forEach((e, k) => visit(e, batch.positions[k]!));
+    }
+  }
+
+  /** Records [from, to) decoded a storage batch at a time; skipped records are left out. `next` is the position after the batch. */
+  private async *decodedBatches(
+    from: number,
+    to: number,
+    verify: boolean,
+  ): AsyncIterable<{ entries: OpEntry[]; positions: number[]; next: number }> {
     let position = from;
-    for await (const batch of this.storage.read(from, to)) {
-      for (const record of batch) {
+    for await (const records of this.storage.read(from, to)) {
+      const entries: OpEntry[] = [];
+      const positions: number[] = [];
+      for (const record of records) {
         const entry = this.decode(record, position, verify);
-        if (entry) visit(entry, position);
+        if (entry) {
+          entries.push(entry);
+          positions.push(position);
+        }
         position++;
       }
+      yield { entries, positions, next: position };
     }
   }
 
