@@ -1,0 +1,62 @@
+/**
+ * SessionLog: the one interface for a session's log, in every context.
+ *
+ * `OpLog` (one writer over a StorageAdapter) and `SharedOpLog` (every tab of
+ * a browser sharing one writer) both implement it, and so does anything that
+ * later wraps a log. Apps, and the sync client, are written once against it.
+ */
+import type { DomainOp, OpEntry, OpLogCheckpoint, StructuredDelta } from './types.js';
+
+export interface AppendResult {
+  opId: string;
+  /** False when the op was already in the log: nothing was written. */
+  appended: boolean;
+  /** 0-based record position of the op in the session. */
+  position: number;
+}
+
+/** Ops newly stored in the session, by whoever stored them, in record order. */
+export interface LogChange<Op extends DomainOp = DomainOp> {
+  entries: readonly OpEntry<Op>[];
+  /** 0-based record position of each entry (same index as `entries`). */
+  positions: readonly number[];
+}
+
+/** An entry with its 0-based record position. */
+export interface PositionedEntry<Op extends DomainOp = DomainOp> {
+  entry: OpEntry<Op>;
+  position: number;
+}
+
+export type LogListener<Op extends DomainOp = DomainOp> = (change: LogChange<Op>) => void;
+
+export interface SessionLog<Op extends DomainOp = DomainOp> {
+  readonly sessionId: string;
+  /** Number of records stored (appends that have resolved). */
+  readonly length: number;
+  /** The highest `lamport_ts` among stored ops (0 when empty). */
+  readonly highestLamportTs: number;
+  /** The next Lamport timestamp for a local op: above every stored timestamp. Advances the clock. */
+  nextLamportTs(): number;
+  append(entry: OpEntry<Op>): Promise<AppendResult>;
+  appendBatch(entries: readonly OpEntry<Op>[]): Promise<AppendResult[]>;
+  readAll(): Promise<OpEntry<Op>[]>;
+  /** Entries from record position `from` on, in record order. */
+  entries(from?: number): AsyncIterable<OpEntry<Op>>;
+  /** The same, each with its record position. */
+  entries(from: number, options: { positions: true }): AsyncIterable<PositionedEntry<Op>>;
+  /** Whether an op is stored. */
+  has(opId: string): Promise<boolean>;
+  /** Op ids that no stored op names as a parent, sorted by code point. */
+  heads(): Promise<string[]>;
+  checkpoint(snapshotId: string): Promise<OpLogCheckpoint>;
+  readCheckpoint(): Promise<OpLogCheckpoint | null>;
+  replaySinceCheckpoint(): Promise<OpEntry<Op>[]>;
+  toStructuredDelta(domain: string): Promise<StructuredDelta<Op>>;
+  /**
+   * Be told of ops newly stored in the session, whoever stored them, each
+   * exactly once and in record order. Returns the unsubscribe function.
+   */
+  subscribe(listener: LogListener<Op>): () => void;
+  close(): Promise<void>;
+}
