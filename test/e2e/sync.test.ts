@@ -32,6 +32,7 @@ async function syncPage(e2e: E2E): Promise<Page> {
 
 const open = (page: Page, session: string) => page.evaluate(([s, u, t]) => window.museSync.open(s, u, t), [session, server.url, TOKEN] as const);
 const status = (page: Page) => page.evaluate(() => window.museSync.status());
+const includesAll = (have: string[], want: string[]) => want.every((id) => have.includes(id));
 const ids = (page: Page) => page.evaluate(() => window.museSync.ids());
 
 describe('sync in Chromium', () => {
@@ -69,7 +70,7 @@ describe('sync in Chromium', () => {
     await open(other, session);
     await waitFor(async () => (await ids(other)).length === all.length, 'second browser caught up');
     const back = await other.evaluate(() => window.museSync.append('tab-b', 2));
-    await waitFor(async () => back.every((id) => (await page.evaluate(() => window.museSync.seen())).includes(id)), 'first browser sees the second');
+    await waitFor(async () => includesAll(await page.evaluate(() => window.museSync.seen()), back), 'first browser sees the second');
     await Promise.all([page.close(), other.close()]);
   }, 90_000);
 
@@ -85,7 +86,7 @@ describe('sync in Chromium', () => {
     const fromFollower = await follower.evaluate(() => window.museSync.append('follower', 3));
     const fromOther = await other.evaluate(() => window.museSync.append('other', 3));
     await waitFor(async () => (await ids(other)).length === 6, 'other browser has the follower\'s ops');
-    await waitFor(async () => fromOther.every((id) => true && id) && (await follower.evaluate(() => window.museSync.seen())).length >= 6, 'follower sees synced ops');
+    await waitFor(async () => includesAll(await follower.evaluate(() => window.museSync.seen()), fromOther), 'follower sees synced ops');
     expect(new Set(await follower.evaluate(() => window.museSync.seen()))).toEqual(new Set([...fromFollower, ...fromOther]));
     expect(await follower.evaluate(() => window.museSync.requests())).toEqual([]); // never talked to the server
     expect((await leader.evaluate(() => window.museSync.requests())).length).toBeGreaterThan(0);
@@ -97,7 +98,7 @@ describe('sync in Chromium', () => {
     const firstPull = (await follower.evaluate(() => window.museSync.requests())).find((r) => r.startsWith('GET') && r.includes('/ops?'));
     expect(firstPull).toContain(`after=${cursorBefore}`);
     const more = await other.evaluate(() => window.museSync.append('other', 2));
-    await waitFor(async () => more.every((id) => true && id) && (await follower.evaluate(() => window.museSync.seen())).length >= 8, 'new leader receives');
+    await waitFor(async () => includesAll(await follower.evaluate(() => window.museSync.seen()), more), 'new leader receives');
     const mine = await follower.evaluate(() => window.museSync.append('follower', 1));
     await waitFor(async () => (await ids(other)).includes(mine[0]!), 'new leader pushes');
     await Promise.all([follower.close(), other.close()]);
