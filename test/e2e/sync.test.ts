@@ -39,9 +39,10 @@ describe('sync in Chromium', () => {
   it('a page offline keeps logging, survives a reload, and its ops reach the server and another browser once online', async () => {
     const session = freshSession('offline');
     const page = await syncPage(first);
-    expect(await page.evaluate(() => window.museSync.installServiceWorker())).toBe(true);
+    await page.evaluate(() => window.museSync.installServiceWorker());
     await page.reload(); // now every module of the page comes through the service worker's cache
     await page.waitForFunction(() => typeof window.museSync === 'object');
+    expect(await page.evaluate(() => window.museSync.controlled())).toBe(true);
     expect(await open(page, session)).toEqual({ role: 'leader' });
     const online = await page.evaluate(() => window.museSync.append('tab-a', 3));
     await waitFor(async () => (await status(page)).pending === 0 && (await status(page)).state === 'live', 'online ops pushed');

@@ -30,12 +30,12 @@ function need<T>(v: T | undefined): T {
 }
 
 const api = {
-  /** Register the caching service worker and wait until it controls the page. */
-  async installServiceWorker(): Promise<boolean> {
+  /** Register the caching service worker and wait until it is active (it controls the page from the next load). */
+  async installServiceWorker(): Promise<void> {
     await navigator.serviceWorker.register('/sw.js');
     await navigator.serviceWorker.ready;
-    return navigator.serviceWorker.controller !== null;
   },
+  controlled: () => navigator.serviceWorker.controller !== null,
 
   async open(sessionId: string, url: string, token: string): Promise<{ role: string }> {
     shared = await SharedOpLog.open({ sessionId, adapter: () => new IndexedDbAdapter() });
