@@ -4,6 +4,18 @@
  * `--store postgres` was given).
  */
 import type { SyncRow } from '../row.js';
+import { fileStore } from '../stores.js';
+import { catchupRow } from './catchup.js';
+import { concurrentPushRow } from './concurrent-push.js';
+import { incrementalRow } from './incremental.js';
+import { liveLatencyRow } from './live-latency.js';
 import { yjsCatchupRow } from './yjs-catchup.js';
 
-export const ROWS: SyncRow[] = [yjsCatchupRow(1), yjsCatchupRow(4)];
+export const ROWS: SyncRow[] = [
+  catchupRow(fileStore),
+  incrementalRow(fileStore),
+  liveLatencyRow(fileStore),
+  concurrentPushRow(fileStore),
+  yjsCatchupRow(1),
+  yjsCatchupRow(4),
+];
