@@ -21,6 +21,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, positiveInt } from '../shared/cli.js';
 import { nodeArgsFor } from './bundle.js';
+import { profileArgs } from './server.js';
 import type { Metric, RowResult, SyncBenchOptions, SyncRow } from './row.js';
 import { ROWS } from './rows/index.js';
 import { median, peakRssMb } from './stats.js';
@@ -69,7 +70,7 @@ async function child(job: ChildJob): Promise<void> {
 }
 
 function spawnRow(args: string[], job: ChildJob): RowResult {
-  const run = spawnSync(process.execPath, [...args, '--child', JSON.stringify(job)], {
+  const run = spawnSync(process.execPath, [...profileArgs(`row-${job.row}`), ...args, '--child', JSON.stringify(job)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
