@@ -25,6 +25,8 @@ export interface ServerSet {
   /** One URL per server process. */
   urls: string[];
   token: string;
+  /** The server processes' pids (for their CPU time). */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,6 @@ export const fileStore: BenchStore = {
   async start(ctx, processes) {
     if (processes !== 1) throw new Error('the file store serves one process per data directory');
     const server: SyncServer = await startSyncServer(['--data', join(ctx.dir, 'server-data')], writeTokensFile(ctx.dir), 'file');
-    return { urls: [server.url], token: server.token, stop: () => server.stop() };
+    return { urls: [server.url], token: server.token, pids: [server.process.child.pid!], stop: () => server.stop() };
   },
 };
