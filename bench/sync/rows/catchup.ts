@@ -7,7 +7,7 @@
  * Checked after the timing: the log holds exactly the server's ops, in order.
  */
 import { join } from 'node:path';
-import { openClient, until } from '../clients.js';
+import { identityFetch, openClient, until } from '../clients.js';
 import { ownCpuMs, processCpuMs } from '../processes.js';
 import type { RowResult, SyncRow } from '../row.js';
 import { opsPerSecond, round } from '../stats.js';
@@ -15,10 +15,18 @@ import type { BenchStore } from '../stores.js';
 
 export const CATCHUP_TARGET_OPS_PER_S = 50_000;
 
-export function catchupRow(store: BenchStore, processes = 1): SyncRow {
-  const where = processes === 1 ? `${store.id} store` : `${store.id} store, ${processes} servers`;
+export interface CatchupVariant {
+  processes?: number;
+  /** false: the client asks for uncompressed responses (`Accept-Encoding: identity`), to show what compression costs on loopback. */
+  compression?: boolean;
+}
+
+export function catchupRow(store: BenchStore, variant: CatchupVariant = {}): SyncRow {
+  const processes = variant.processes ?? 1;
+  const compression = variant.compression ?? true;
+  const where = [`${store.id} store`, ...(processes === 1 ? [] : [`${processes} servers`]), ...(compression ? [] : ['no compression'])].join(', ');
   return {
-    id: `catchup-${store.id}${processes === 1 ? '' : `-x${processes}`}`,
+    id: `catchup-${store.id}${processes === 1 ? '' : `-x${processes}`}${compression ? '' : '-identity'}`,
     title: (o) => `catch-up ${o.catchupOps.toLocaleString('en')} ops, fresh client (${where})`,
     runs: 3,
     enabled: store.enabled,
@@ -28,7 +36,7 @@ export function catchupRow(store: BenchStore, processes = 1): SyncRow {
       const servers = await store.start(ctx, processes);
       try {
         // With several servers, the client reads from the last (not the one that was filled, for shared stores).
-        const c = await openClient(join(ctx.dir, 'client'), servers.urls[servers.urls.length - 1]!, servers.token);
+        const c = await openClient(join(ctx.dir, 'client'), servers.urls[servers.urls.length - 1]!, servers.token, compression ? {} : { fetch: identityFetch });
         ctx.log('catching up');
         const cpu0 = [ownCpuMs(), ...servers.pids.map(processCpuMs)];
         const t0 = performance.now();
