@@ -14,9 +14,10 @@
  *   --only IDS       only rows whose id starts with one of these (comma-separated)
  *   --store S        add rows for store S (postgres: the URL, else DATABASE_URL / MUSE_OPLOG_PG_URL)
  *   --json           one JSON line on stdout instead of the table
+ *   --json-out FILE  also write that JSON to FILE
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, positiveInt } from '../shared/cli.js';
@@ -176,8 +177,11 @@ async function main(): Promise<void> {
     reports.push(report);
     if (report.error) process.stderr.write(`bench:sync: row ${row.id} failed: ${report.error}\n`);
   }
+  const summary = JSON.stringify({ options: { ...options, databaseUrl: options.databaseUrl ? '(set)' : undefined }, rows: reports });
+  const jsonOut = arg('--json-out');
+  if (jsonOut) writeFileSync(jsonOut, `${summary}\n`);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ options: { ...options, databaseUrl: options.databaseUrl ? '(set)' : undefined }, rows: reports })}\n`);
+    process.stdout.write(`${summary}\n`);
   } else {
     process.stdout.write(`bench:sync on loopback, ${options.catchupOps.toLocaleString('en')}-op catch-up, ${options.sessionOps.toLocaleString('en')}-op session\n${table(reports)}\n`);
   }

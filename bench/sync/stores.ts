@@ -25,8 +25,8 @@ export interface ServerSet {
   /** One URL per server process. */
   urls: string[];
   token: string;
-  /** The server processes' pids (for their CPU time). */
-  pids: number[];
+  /** The server processes' pids (for their CPU time), when the store knows them. */
+  pids?: number[];
   stop(): Promise<void>;
 }
 

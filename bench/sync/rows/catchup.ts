@@ -38,12 +38,12 @@ export function catchupRow(store: BenchStore, variant: CatchupVariant = {}): Syn
         // With several servers, the client reads from the last (not the one that was filled, for shared stores).
         const c = await openClient(join(ctx.dir, 'client'), servers.urls[servers.urls.length - 1]!, servers.token, compression ? {} : { fetch: identityFetch });
         ctx.log('catching up');
-        const cpu0 = [ownCpuMs(), ...servers.pids.map(processCpuMs)];
+        const cpu0 = [ownCpuMs(), ...(servers.pids ?? [NaN]).map((pid) => processCpuMs(Number.isNaN(pid) ? undefined : pid))];
         const t0 = performance.now();
         await c.client.start();
         await until(c.client, () => c.log.length >= n, `the client's log to hold ${n} ops`);
         const ms = performance.now() - t0;
-        const cpu1 = [ownCpuMs(), ...servers.pids.map(processCpuMs)];
+        const cpu1 = [ownCpuMs(), ...(servers.pids ?? [NaN]).map((pid) => processCpuMs(Number.isNaN(pid) ? undefined : pid))];
         const serverCpu = cpu1.slice(1).reduce<number>((sum, v, i) => sum + (v ?? NaN) - (cpu0[i + 1] ?? NaN), 0);
         await c.client.stop();
         const heads = await c.log.heads();
