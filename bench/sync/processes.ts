@@ -10,6 +10,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** Processes started here and still running: a row killed for taking too long (SIGTERM) ends them first. */
+const running = new Set<ChildProcess>();
+process.once('SIGTERM', () => {
+  for (const child of running) child.kill('SIGKILL');
+  process.exit(143);
+});
+
 /**
  * Spawn `node ...args` and wait until `ready` finds the port in a line of its
  * stdout or stderr. Its other output goes to our stderr only when it fails.
@@ -20,6 +27,8 @@ export async function startProcess(
   opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; name: string },
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const output: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${opts.name} did not start in ${opts.timeoutMs ?? 30_000} ms:\n${output.join('\n')}`)), opts.timeoutMs ?? 30_000);

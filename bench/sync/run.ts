@@ -27,6 +27,9 @@ import type { Metric, RowResult, SyncBenchOptions, SyncRow } from './row.js';
 import { ROWS } from './rows/index.js';
 import { median, peakRssMb } from './stats.js';
 
+/** A row run that has not answered in this long is sent SIGTERM (it stops its servers and exits: see startProcess). */
+const ROW_TIMEOUT_MS = 15 * 60_000;
+
 interface ChildJob {
   row: string;
   options: SyncBenchOptions;
@@ -75,7 +78,10 @@ function spawnRow(args: string[], job: ChildJob): RowResult {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
+    timeout: ROW_TIMEOUT_MS,
+    killSignal: 'SIGTERM',
   });
+  if (run.error && (run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new Error(`no result in ${ROW_TIMEOUT_MS / 60_000} min: killed`);
   const last = run.stdout.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !last.startsWith('{')) throw new Error(`exit ${run.status ?? run.signal}`);
   return JSON.parse(last) as RowResult;
