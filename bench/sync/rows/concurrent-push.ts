@@ -75,10 +75,25 @@ async function syncClients(ctx: RowContext, store: BenchStore, processes: number
     ctx.log(`${CLIENTS} SyncClients pushing`);
     const t0 = performance.now();
     await Promise.all(clients.map((c) => c.client.start()));
-    await Promise.all(clients.map((c, k) => until(c.client, () => c.client.pending === 0, `client ${k} to have pushed everything`)));
+    const report = setInterval(() => {
+      const behind = clients.map((c, k) => ({ k, ...c.client.status })).filter((s) => s.pending > 0);
+      ctx.log(`${behind.length} clients still pending: ${JSON.stringify(behind.slice(0, 3))}`);
+    }, 20_000);
+    try {
+      await Promise.all(clients.map((c, k) => until(c.client, () => c.client.pending === 0, `client ${k} to have pushed everything`, 180_000)));
+    } finally {
+      clearInterval(report);
+    }
     return performance.now() - t0;
   } finally {
-    await Promise.all(clients.map((c) => c.close()));
+    await closeAll(ctx, clients);
     await servers.stop();
   }
+}
+
+/** Close every client; say which ones take over 30 s to stop (a stuck stop must not hide the row's result). */
+async function closeAll(ctx: RowContext, clients: BenchClient[]): Promise<void> {
+  const slow = setTimeout(() => ctx.log('closing the clients takes over 30 s'), 30_000);
+  await Promise.all(clients.map((c) => c.close()));
+  clearTimeout(slow);
 }
