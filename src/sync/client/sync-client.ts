@@ -353,11 +353,20 @@ export class SyncClient {
     }, delay);
   }
 
-  /** Push until nothing is pending. One run at a time; a call during a run makes it go round once more. */
-  private pushAll(signal?: AbortSignal): Promise<void> {
-    if (this.pushing) {
+  /**
+   * Push until nothing is pending. One run at a time: a call during a run
+   * makes that run go round once more and shares its outcome; if that run
+   * fails (e.g. its connection was aborted), the caller runs its own.
+   */
+  private async pushAll(signal?: AbortSignal): Promise<void> {
+    while (this.pushing) {
       this.pushAgain = true;
-      return this.pushing;
+      try {
+        await this.pushing;
+        return;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+      }
     }
     const run = (async () => {
       do {
