@@ -4,6 +4,7 @@ import { builtinModules } from 'node:module';
 import { resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, type Plugin } from 'vite';
+import { publicDeclarations } from './tools/declarations.js';
 
 /** Debian's Chromium; CHROMIUM_PATH overrides it. Never a downloaded browser. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -58,7 +59,7 @@ export default defineConfig({
     },
     rolldownOptions: { external },
   },
-  plugins: [executableShebangs],
+  plugins: [executableShebangs, publicDeclarations({ root: import.meta.dirname, tsconfig: 'tsconfig.build.json' })],
   test: {
     projects: [
       {
