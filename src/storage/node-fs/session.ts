@@ -10,7 +10,7 @@
  * or sync truncates the file back to where it was, so each call is all or
  * nothing.
  */
-import { closeSync, constants, ftruncateSync, openSync, read as readCb } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, read as readCb, unlinkSync } from 'node:fs';
 import { mkdir, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,11 +19,11 @@ import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
 import { GroupCommit } from '../group-commit.js';
 import { encodeRecords, LineSplitter } from '../jsonl/index.js';
 import { readDocFile, writeDocFile } from './docs.js';
-import { fdatasyncAsync, fsyncDir, writeFully } from './fs-sync.js';
+import { fdatasyncAsync, fsyncDir, readAt, writeFully } from './fs-sync.js';
 import { acquireLock, type FileLock } from './lock.js';
 import type { LineIndex } from './line-index.js';
 import { isDocTemp, isLockLeftover, sessionFiles, type SessionPaths } from './paths.js';
-import { recoverLog, type TailRepair } from './recover.js';
+import { indexLog, recoverLog, type TailRepair } from './recover.js';
 
 export type Durability = 'os' | 'fsync';
 
@@ -125,6 +125,7 @@ export class NodeFsSession implements SessionStorage {
     const stride = this.options.stride;
     const j = Math.floor(start / stride);
     let offset = this.index!.offsetOf(j);
+    if (offset > 0 && readAt(fd, 1, offset - 1)[0] !== 0x0a) offset = this.rebuildIndex(j);
     let position = j * stride;
     const limit = this.size;
     const splitter = new LineSplitter();
@@ -253,6 +254,26 @@ export class NodeFsSession implements SessionStorage {
       starts.map(([position, offset]) => [position, start + offset] as const),
       fd,
     );
+  }
+
+  /**
+   * The index entry about to be used does not start a line: ops.jsonl was
+   * changed under the index. Rebuild the index from the log (synchronously,
+   * between two writes) and return entry `j` of the new one.
+   */
+  private rebuildIndex(j: number): number {
+    this.index!.close();
+    try {
+      unlinkSync(this.paths.index);
+    } catch {
+      // rebuilt from scratch either way
+    }
+    const { length, index } = indexLog(this.fd!, this.paths.index, this.options.stride, this.size);
+    this.index = index;
+    if (length !== this.count) {
+      throw new StorageError(`ops.jsonl of ${this.sessionId} changed under this session (${length} records, expected ${this.count})`);
+    }
+    return index.offsetOf(j);
   }
 
   /** Read into `buffer` (reused by the caller: LineSplitter copies what it keeps). */
