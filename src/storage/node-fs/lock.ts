@@ -23,6 +23,11 @@
  * `ops.lock`, and then races for it like a fresh opener. Exactly one wins; the
  * others see a live owner and get `SessionLockedError`.
  *
+ * Why not `proper-lockfile`: its stale takeover removes the lock directory and
+ * then creates it again, so a slower contender deletes the lock a faster one
+ * just made (two writers), and its staleness is an mtime that a timer must
+ * keep fresh, so a long-blocked event loop loses the lock.
+ *
  * A pid reused by an unrelated process keeps a dead writer's lock looking
  * held, as does a lock left by a terminated worker thread: `breakLock`
  * (CLI: `muse-oplog unlock DIR SESSION`) removes it once you know its owner is
