@@ -93,6 +93,8 @@ export class OpLog {
   private queue: Array<Unit | Barrier> = [];
   private flushing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /** Checkpoint document writes, in call order (so the last checkpoint called is the one that stays). */
+  private checkpointWrites: Promise<unknown> = Promise.resolve();
   /** Set on open when the stored checkpoint cannot be trusted (cleared by a new checkpoint). */
   private checkpointProblem: InvalidCheckpointError | undefined;
   private clockWrittenAt: number;
@@ -302,7 +304,9 @@ export class OpLog {
       op_count: cut.count,
       created_at: new Date().toISOString(),
     };
-    await this.storage.writeDoc(CHECKPOINT_DOC, encodeCheckpoint(ckpt));
+    const write = this.checkpointWrites.then(() => this.storage.writeDoc(CHECKPOINT_DOC, encodeCheckpoint(ckpt)));
+    this.checkpointWrites = write.catch(() => undefined);
+    await write;
     this.checkpointProblem = undefined;
     await this.saveClock();
     return ckpt;

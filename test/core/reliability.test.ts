@@ -88,6 +88,20 @@ describe('checkpoint() cuts where it was called', () => {
     expect((await log.replaySinceCheckpoint()).map((e) => e.domain_op.address)).toEqual(['note:300']);
   });
 
+  it('checkpoints called one after another each cut at their call, and the last one called is the one stored', async () => {
+    const log = await OpLog.open(new SlowSmallDisk(new MemoryAdapter(), 3), 's');
+    await log.append(make(0));
+    const pending = [log.append(make(1))];
+    const first = log.checkpoint('one');
+    pending.push(log.append(make(2)), log.append(make(3)));
+    const second = log.checkpoint('two');
+    pending.push(log.append(make(4)));
+    expect((await first).op_count).toBe(2);
+    expect((await second).op_count).toBe(4);
+    await Promise.all(pending);
+    expect(await log.readCheckpoint()).toMatchObject({ snapshot_id: 'two', op_count: 4, lamport_ts: 4 });
+  });
+
   it('resolves under steady load (one op per ms, 10 ms commits)', async () => {
     const log = await OpLog.open(new SlowSmallDisk(new MemoryAdapter(), 10), 's');
     await log.append(make(0));
