@@ -116,11 +116,11 @@ describe('NodeFsAdapter lock: threads', () => {
     expect(reply.message).toContain('thread 0 of this process');
   });
 
-  it("exactly one of 6 worker threads takes over a dead process's lock (12 trials)", async () => {
+  it("exactly one of 6 worker threads takes over a dead process's lock (16 trials)", async () => {
     const root = tempRoot();
     const pid = await deadPid();
     const workers = await Promise.all(Array.from({ length: 6 }, () => startWorker(root)));
-    for (let trial = 0; trial < 12; trial++) {
+    for (let trial = 0; trial < 16; trial++) {
       const session = `t${trial}`;
       writeStaleLock(root, session, pid);
       const results = await Promise.all(workers.map((w) => ask(w, `open ${session}`)));
@@ -187,14 +187,14 @@ class Contender {
 }
 
 describe('NodeFsAdapter lock: processes', () => {
-  it('exactly one of 6 processes takes over a dead process\'s lock (12 trials)', async () => {
+  it('exactly one of 6 processes takes over a dead process\'s lock (16 trials)', async () => {
     const root = tempRoot();
     const script = join(root, 'contender.mjs');
     writeFileSync(script, CHILD);
     const contenders = Array.from({ length: 6 }, () => new Contender(root, script));
     cleanup.push(() => contenders.forEach((c) => c.child.kill('SIGKILL')));
     const pid = await deadPid();
-    for (let trial = 0; trial < 12; trial++) {
+    for (let trial = 0; trial < 16; trial++) {
       const session = `p${trial}`;
       writeStaleLock(root, session, pid);
       const results = await Promise.all(contenders.map((c) => c.send(`open ${session}`)));
