@@ -304,7 +304,7 @@ export function recordLamportTs(record: string): number {
         if (c < 48 || c > 57) break;
         n = n * 10 + (c - 48);
       }
-      if (i > at + 14 && record.charCodeAt(i) === 44 /* , */ && Number.isSafeInteger(n)) return n;
+      if (i > at + 14 && record.charCodeAt(i) === 44 /* , */ && n <= MAX_LAMPORT_TS) return n;
     }
   }
   return decodeRecord(record).lamport_ts;

@@ -333,6 +333,7 @@ export class OpLog {
     this.closed = true;
     this.closing ??= (async () => {
       await this.idle();
+      await this.checkpointWrites; // a checkpoint whose cut has passed still writes its document
       if (this.clockWrittenAt !== this.storage.length) await this.saveClock();
       await this.storage.close();
     })();

@@ -271,6 +271,22 @@ describe('close', () => {
   });
 });
 
+describe('close after checkpoint', () => {
+  it('a checkpoint called before close() is stored, not cut off by it', async () => {
+    for (const adapter of [new MemoryAdapter(), new SlowSmallDisk(new MemoryAdapter(), 5)]) {
+      const log = await OpLog.open(adapter, 's');
+      const pending = [log.append(make(0)), log.append(make(1))];
+      const ckpt = log.checkpoint('at-close');
+      await log.close();
+      await Promise.all(pending);
+      expect((await ckpt).op_count).toBe(2);
+      const again = await OpLog.open(adapter, 's');
+      expect(await again.readCheckpoint()).toMatchObject({ snapshot_id: 'at-close', op_count: 2 });
+      await again.close();
+    }
+  });
+});
+
 describe('session ids that another file system would alias or reserve', () => {
   it('refuses Windows device names, a trailing dot or space, and non-NFC text', async () => {
     const adapter = new MemoryAdapter();
