@@ -1,7 +1,7 @@
 /**
- * muse-oplog CLI (usage in USAGE below). Every command is read-only: no lock
- * is taken and nothing is repaired, so it can run beside a writer and on a
- * log a crashed writer left behind.
+ * muse-oplog CLI (usage in USAGE below). Every command but unlock is read-only:
+ * no lock is taken and nothing is repaired, so it can run beside a writer and
+ * on a log a crashed writer left behind.
  * Exit codes: 0 ok, 1 damage found, 2 usage error, no such directory or no such session.
  */
 import { stat } from 'node:fs/promises';
@@ -18,6 +18,7 @@ export const USAGE = `usage:
   muse-oplog sessions DIR                 session ids under DIR/.muse/op_log, one per line
   muse-oplog verify DIR SESSION [--json]  check op ids, parent links and checkpoint; counts, heads
   muse-oplog export DIR SESSION           the session's records as JSON lines on stdout
+  muse-oplog unlock DIR SESSION           remove the session's writer lock (its owner must be gone)
   muse-oplog help | --help | -h           this text
   muse-oplog version | --version | -v     the version
 exit status: 0 ok, 1 damage found (verify), 2 usage error, no such directory or no such session`;
@@ -71,6 +72,14 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
       if (!(await exists(paths.ops))) return 0;
       const scan = await scanLog(paths.ops, { onBytes: (bytes) => io.out(bytes) });
       if (scan.tail?.verdict === 'torn') io.err(`muse-oplog: left out a torn last line (${scan.tail.bytes} bytes at line ${scan.tail.line})\n`);
+      return 0;
+    }
+    case 'unlock': {
+      const [dir, session] = expectArgs(args, 2) as [string, string];
+      await assertSession(dir, session);
+      const owner = await new NodeFsAdapter(dir).breakLock(session);
+      const who = owner === undefined ? 'no lock' : owner === 'unreadable' ? 'an unreadable lock' : `pid ${owner.pid} on ${owner.hostname}, since ${owner.since}`;
+      await io.out(`${owner === undefined ? 'not locked' : `removed the lock held by ${who}`}\n`);
       return 0;
     }
     case 'help':
