@@ -565,6 +565,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
       case 'leader':
         if (this.roleNow === 'leader') return;
         this.clock.observe(msg.highestLamportTs);
+        this.learn(msg.length - 1, msg.highestLamportTs);
         if (this.delivered < 0) this.delivered = msg.length;
         if (msg.from !== this.leaderNow) {
           this.leaderNow = msg.from;
