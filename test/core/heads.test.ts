@@ -51,15 +51,22 @@ describe('HeadSet', () => {
           const n = parentLists.length;
           const ids = Array.from({ length: n + 3 }, (_, i) => sha256Hex(`op-${i}`));
           const made = parentLists.map((ps, i) => ({ op_id: ids[i]!, parent_op_ids: ps.map((p) => ids[p]!) }));
+          // As writes keep them: the index grows with the log.
           const index = new OpIdIndex();
           const heads = new HeadSet();
           const stored: (typeof made)[number][] = [];
           for (const k of order) {
             const e = made[k]!;
-            if (index.add(e.op_id, stored.length)) heads.add(e.op_id, e.parent_op_ids, index);
+            if (index.add(e.op_id, stored.length)) heads.add(e.op_id, e.parent_op_ids, stored.length, index);
             stored.push(e);
             expect(heads.list()).toEqual(headsByDefinition(stored));
           }
+          // As a reopened log builds them: the whole index first, then the records in order (first copies only).
+          const rebuilt = new HeadSet();
+          stored.forEach((e, position) => {
+            if (index.get(e.op_id) === position) rebuilt.add(e.op_id, e.parent_op_ids, position, index);
+          });
+          expect(rebuilt.list()).toEqual(headsByDefinition(stored));
         },
       ),
       { numRuns: 300 },
@@ -101,6 +108,30 @@ describe('OpLog.heads across reopen', () => {
       await log.close();
     });
   }
+
+  it('keeps appends made while the heads are being built', async () => {
+    const store = new MemoryAdapter();
+    const first = await OpLog.open(store, 's');
+    const chain: OpEntry[] = [];
+    for (let i = 0; i < 3000; i++) chain.push(entry(i, i ? [chain[i - 1]!.op_id] : []));
+    await first.appendBatch(chain);
+    await first.close();
+    const log = await OpLog.open(new MemoryAdapter({ shareWith: store }), 's');
+    await log.has(chain[0]!.op_id); // index loaded; the heads are not built yet
+    const future = entry(5000);
+    const building = log.heads();
+    const writes = [
+      log.append(entry(3000, [chain[2999]!.op_id])),
+      log.append(entry(3001, [future.op_id])),
+      log.append(entry(3002, [chain[10]!.op_id])),
+    ];
+    await Promise.all([building, ...writes]);
+    await log.append(future);
+    const heads = await log.heads();
+    expect(heads).toEqual(headsByDefinition(await log.readAll()));
+    expect(heads).toHaveLength(3);
+    await log.close();
+  });
 
   it('gives the same heads when the clock document is gone (one verifying scan on open)', async () => {
     const { store, expected } = await build();
