@@ -9,10 +9,10 @@
  *   GET  /healthz                        200 {"ok":true}; 503 while shutting down
  */
 import { Hono } from 'hono';
-import { compress } from 'hono/compress';
 import { cors } from 'hono/cors';
 import { HEARTBEAT_INTERVAL_MS } from '../wire.js';
 import type { Authenticator } from './auth.js';
+import { compressJson } from './compression.js';
 import { SyncHttpError, errorBody, errorResponse, shuttingDown } from './http-error.js';
 import { Lifecycle } from './lifecycle.js';
 import { resolveLimits, type SyncLimits } from './limits.js';
@@ -27,7 +27,7 @@ export interface SyncAppOptions {
   limits?: Partial<SyncLimits>;
   /** An SSE comment at least this often (ms); default 15,000. */
   heartbeatMs?: number;
-  /** Compress JSON responses when the client accepts it (default true). Event streams are never compressed. */
+  /** Compress JSON responses (brotli or gzip) when the client accepts it (default true). Event streams are never compressed. */
   compression?: boolean;
   /**
    * One line per request: method, path, status, milliseconds (never a
@@ -86,7 +86,7 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
     }),
   );
 
-  if (options.compression ?? true) app.use(compress({ contentTypeFilter: /^application\/json/i }));
+  if (options.compression ?? true) app.use(compressJson());
 
   app.use(async (_c, next) => {
     if (lifecycle.closing) throw shuttingDown(retryAfter);

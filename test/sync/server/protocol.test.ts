@@ -4,7 +4,7 @@
  * compression, CORS, health, and what Muse's Python reference reads from the
  * server's data directory.
  */
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleOps } from '../../../src/conformance.js';
 import { runReference } from '../../helpers/reference.js';
@@ -177,6 +177,17 @@ describe('compression, CORS, health', () => {
     expect(zipped.headers.vary).toMatch(/Accept-Encoding/i);
     expect(zipped.body.length * 3).toBeLessThan(plain.body.length);
     expect(JSON.parse(gunzipSync(zipped.body).toString())).toEqual(JSON.parse(plain.body.toString()));
+    // Brotli first when the client takes both; q=0 refuses an encoding.
+    const br = await raw(server.url, { path: '/v1/sessions/gz/ops', headers: { ...auth(TOKEN), 'Accept-Encoding': 'gzip, deflate, br' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(JSON.parse(brotliDecompressSync(br.body).toString())).toEqual(JSON.parse(plain.body.toString()));
+    const noBr = await raw(server.url, { path: '/v1/sessions/gz/ops', headers: { ...auth(TOKEN), 'Accept-Encoding': 'br;q=0, gzip' } });
+    expect(noBr.headers['content-encoding']).toBe('gzip');
+    const identity = await raw(server.url, { path: '/v1/sessions/gz/ops', headers: { ...auth(TOKEN), 'Accept-Encoding': 'identity' } });
+    expect(identity.headers['content-encoding']).toBeUndefined();
+    // fetch (undici) decodes what it asked for.
+    const viaFetch = await pull(server.url, 'gz', TOKEN);
+    expect(viaFetch.body).toEqual(JSON.parse(plain.body.toString()));
   });
 
   it('never compresses the event stream', async () => {
