@@ -33,6 +33,8 @@ export interface ServerProcess {
   url: string;
   port: number;
   dataDir: string;
+  /** The tokens file (rewrite it and send SIGHUP to reload). */
+  tokensPath: string;
   /** Paths of `options.files`, by name. */
   files: Record<string, string>;
   /** Everything the server printed on stdout (the request log) and stderr so far. */
@@ -62,6 +64,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   const args = typeof options.args === 'function' ? options.args(files) : (options.args ?? []);
   const launch = (extra: string[]) => spawnServer(['--data', dataDir, '--port', '0', '--tokens', tokensPath, ...args, ...extra], {
     dataDir,
+    tokensPath,
     files,
     relaunch: launch,
     cleanup: () => made.forEach((d) => rmSync(d, { recursive: true, force: true })),
@@ -71,6 +74,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
 
 interface Context {
   dataDir: string;
+  tokensPath: string;
   files: Record<string, string>;
   relaunch(extra: string[]): Promise<ServerProcess>;
   cleanup(): void;
@@ -114,6 +118,7 @@ function spawnServer(args: string[], ctx: Context): Promise<ServerProcess> {
         url,
         port: Number(new URL(url).port),
         dataDir: ctx.dataDir,
+        tokensPath: ctx.tokensPath,
         files: ctx.files,
         get stdout() {
           return stdout;
