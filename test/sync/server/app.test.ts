@@ -80,3 +80,40 @@ describe('startSyncServer', () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('clients that leave', () => {
+  it('release their stream and long-poll subscriptions at once (not at the next heartbeat)', async () => {
+    const store = new MemoryServerStore();
+    let subscribed = 0;
+    const subscribe = store.subscribe.bind(store);
+    store.subscribe = (session, listener) => {
+      subscribed++;
+      const off = subscribe(session, listener);
+      return () => {
+        subscribed--;
+        off();
+      };
+    };
+    const server = await startSyncServer({ store, auth, log: false, heartbeatMs: 600_000 });
+    const settle = async (want: number) => {
+      const deadline = Date.now() + 5000;
+      while (subscribed !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(subscribed).toBe(want);
+    };
+    const leaving: AbortController[] = [];
+    for (let i = 0; i < 5; i++) {
+      const c = new AbortController();
+      leaving.push(c);
+      const res = await fetch(`${server.url}/v1/sessions/s/events`, { headers, signal: c.signal });
+      await res.body!.getReader().read(); // the opening comment
+    }
+    const poll = new AbortController();
+    const polling = fetch(`${server.url}/v1/sessions/s/ops?wait=30`, { headers, signal: poll.signal }).catch(() => 'left');
+    await settle(6);
+    for (const c of leaving) c.abort();
+    poll.abort();
+    expect(await polling).toBe('left');
+    await settle(0);
+    await server.close();
+  });
+});
