@@ -3,8 +3,9 @@
  *   muse-oplog sessions DIR          session ids under DIR/.muse/op_log, one per line
  *   muse-oplog verify DIR SESSION    check op ids, parent links, checkpoint; exit 1 on damage
  *   muse-oplog export DIR SESSION    the session's records as JSON lines on stdout
- * Every command is read-only: no lock is taken and nothing is repaired, so
- * it can run beside a writer and on a log a crashed writer left behind.
+ *   muse-oplog unlock DIR SESSION    remove the session's writer lock (its owner must be gone)
+ * Every command but unlock is read-only: no lock is taken and nothing is
+ * repaired, so it can run beside a writer and on a log a crashed writer left behind.
  * Exit codes: 0 ok, 1 damage found, 2 usage error or no such session.
  */
 import { access } from 'node:fs/promises';
@@ -20,6 +21,7 @@ const USAGE = `usage:
   muse-oplog sessions DIR
   muse-oplog verify DIR SESSION [--json]
   muse-oplog export DIR SESSION
+  muse-oplog unlock DIR SESSION
 ${SERVE_USAGE}`;
 
 class UsageError extends Error {}
@@ -67,6 +69,14 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
       if (!(await exists(paths.ops))) return 0;
       const scan = await scanLog(paths.ops, { onBytes: (bytes) => io.out(bytes) });
       if (scan.tail?.verdict === 'torn') io.err(`muse-oplog: left out a torn last line (${scan.tail.bytes} bytes at line ${scan.tail.line})\n`);
+      return 0;
+    }
+    case 'unlock': {
+      const [dir, session] = expectArgs(args, 2) as [string, string];
+      await assertSession(dir, session);
+      const owner = await new NodeFsAdapter(dir).breakLock(session);
+      const who = owner === undefined ? 'no lock' : owner === 'unreadable' ? 'an unreadable lock' : `pid ${owner.pid} on ${owner.hostname}, since ${owner.since}`;
+      await io.out(`${owner === undefined ? 'not locked' : `removed the lock held by ${who}`}\n`);
       return 0;
     }
     case undefined:
