@@ -18,17 +18,27 @@
  *
  * The connection loop (backoff, watchdog, online/visibility/wake) is in
  * connection-loop.ts; the HTTP routes in transport.ts.
+ *
+ * In a browser, run it in the leader tab of a SharedOpLog only (followers see
+ * synced ops through `subscribe`), with its progress in IndexedDB so the next
+ * leader continues:
+ *
+ *   const log = await SharedOpLog.open({ sessionId, adapter });
+ *   const sync = new SyncClient(log, { url, token: getToken, stateStore: new IndexedDbStateStore() });
+ *   log.onLeaderChange(({ role }) => void (role === 'leader' ? sync.start() : sync.stop()));
+ *   if (log.role === 'leader') await sync.start();
+ *   addEventListener('beforeunload', (e) => { if (sync.hasUnsynced()) e.preventDefault(); });
  */
 import { ClosedError } from '../../core/errors.js';
 import type { LogChange, SessionLog } from '../../core/session-log.js';
-import type { OpEntry } from '../../core/types.js';
+import type { DomainOp, OpEntry, OpShape } from '../../core/types.js';
 import { MAX_PULL_LIMIT } from '../wire.js';
 import type { BackoffOptions } from './backoff.js';
 import { ConnectionLoop, type Connection, type ConnectionState, type PullMode } from './connection-loop.js';
 import { defaultEnvironment, type SyncEnvironment } from './environment.js';
 import { SyncError, toSyncError } from './errors.js';
 import { PushTracker } from './push-tracker.js';
-import { MemoryStateStore, progressKey, type SyncStateStore } from './state-store.js';
+import { MemoryStateStore, progressKey, type SyncProgress, type SyncStateStore } from './state-store.js';
 import { TokenSource, type TokenOption } from './token.js';
 import { HttpTransport, type SyncTransport } from './transport.js';
 
@@ -45,6 +55,8 @@ export interface SyncClientOptions {
   stateStore?: SyncStateStore;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
+  /** A push or pull taking longer than this (plus a long-poll's wait) fails and is retried (ms). Default 30,000. */
+  requestTimeoutMs?: number;
   /** Replaces the HTTP transport (`url`, `token` and `fetch` are then unused). */
   transport?: SyncTransport;
   /** Default: window/document events and a wake detector. `null`: none. */
@@ -84,7 +96,7 @@ export type SyncStatusListener = (status: SyncStatus) => void;
 
 const encoder = new TextEncoder();
 
-export class SyncClient {
+export class SyncClient<Op extends OpShape = DomainOp> {
   private readonly transport: SyncTransport;
   private readonly store: SyncStateStore;
   private readonly key: string;
@@ -94,6 +106,8 @@ export class SyncClient {
   private readonly incoming = new Set<string>();
   private readonly listeners = new Set<SyncStatusListener>();
   private cursorNow = 0;
+  /** The last record known to be on the server, saved with the progress (see SyncProgress.anchor). */
+  private anchor: { position: number; opId: string } | undefined;
   private lastSynced: number | null = null;
   private lastErr: SyncError | undefined;
   private started: Promise<void> | undefined;
@@ -108,12 +122,18 @@ export class SyncClient {
   private liveConn: Connection | undefined;
 
   constructor(
-    readonly log: SessionLog,
+    readonly log: SessionLog<Op>,
     private readonly options: SyncClientOptions,
   ) {
     this.transport =
       options.transport ??
-      new HttpTransport({ url: options.url, sessionId: log.sessionId, token: new TokenSource(options.token), fetch: options.fetch });
+      new HttpTransport({
+        url: options.url,
+        sessionId: log.sessionId,
+        token: new TokenSource(options.token),
+        fetch: options.fetch,
+        requestTimeoutMs: options.requestTimeoutMs,
+      });
     this.store = options.stateStore ?? new MemoryStateStore();
     this.key = progressKey(options.url, log.sessionId);
     this.pushLimit = options.maxPushOps ?? 1000;
@@ -173,8 +193,10 @@ export class SyncClient {
   start(): Promise<void> {
     if (this.started) return this.started;
     this.started = (async () => {
-      const saved = await this.store.load(this.key);
+      let saved = await this.store.load(this.key);
+      if (saved && !(await this.holdsAnchor(saved))) saved = undefined;
       this.cursorNow = saved?.cursor ?? 0;
+      this.anchor = saved?.anchor;
       this.tracker.reset();
       if (saved) {
         this.tracker.advanceTo(saved.pushedBelow);
@@ -187,6 +209,18 @@ export class SyncClient {
       this.emit();
     })();
     return this.started;
+  }
+
+  /** Whether saved progress belongs to this log: its anchor record is where it was. */
+  private async holdsAnchor(saved: SyncProgress): Promise<boolean> {
+    if (saved.pushedBelow > this.log.length) return false;
+    const anchor = saved.anchor;
+    if (!anchor) return saved.cursor === 0 && saved.pushedBelow === 0 && saved.serverRanges.length === 0;
+    if (anchor.position >= this.log.length) return false;
+    for await (const { entry, position } of this.log.entries(anchor.position, { positions: true })) {
+      return position === anchor.position && entry.op_id === anchor.opId;
+    }
+    return false;
   }
 
   /** Stop syncing: end the connection, let the push in flight finish or fail, save progress. */
@@ -294,8 +328,10 @@ export class SyncClient {
       if (fresh.length > 0) {
         for (const op of fresh) this.incoming.add(op.op_id);
         try {
-          const results = await this.log.appendBatch(fresh);
+          // The log verifies every id (and the entry's shape) before storing any.
+          const results = await this.log.appendBatch(fresh as unknown as readonly OpEntry<Op>[]);
           for (const r of results) this.tracker.add(r.position);
+          this.noteAnchor(results[results.length - 1]!);
         } finally {
           for (const op of fresh) this.incoming.delete(op.op_id);
         }
@@ -313,6 +349,7 @@ export class SyncClient {
   private serverLostOps(head: number): void {
     this.lastErr = new SyncError('PROTOCOL', `the server's head (${head}) is below this client's cursor (${this.cursorNow}): pushing everything again and pulling from 0`);
     this.cursorNow = 0;
+    this.anchor = undefined;
     this.tracker.reset();
     this.save();
     this.emit();
@@ -321,7 +358,7 @@ export class SyncClient {
 
   // ------------------------------------------------------------------ pushing
 
-  private onLogChange(change: LogChange): void {
+  private onLogChange(change: LogChange<Op>): void {
     let local = false;
     change.entries.forEach((entry, i) => {
       if (this.incoming.has(entry.op_id)) this.tracker.add(change.positions[i]!);
@@ -343,11 +380,20 @@ export class SyncClient {
     }, delay);
   }
 
-  /** Push until nothing is pending. One run at a time; a call during a run makes it go round once more. */
-  private pushAll(signal?: AbortSignal): Promise<void> {
-    if (this.pushing) {
+  /**
+   * Push until nothing is pending. One run at a time: a call during a run
+   * makes that run go round once more and shares its outcome; if that run
+   * fails (e.g. its connection was aborted), the caller runs its own.
+   */
+  private async pushAll(signal?: AbortSignal): Promise<void> {
+    while (this.pushing) {
       this.pushAgain = true;
-      return this.pushing;
+      try {
+        await this.pushing;
+        return;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+      }
     }
     const run = (async () => {
       do {
@@ -378,6 +424,7 @@ export class SyncClient {
         throw err;
       }
       for (const p of batch.positions) this.tracker.add(p);
+      this.noteAnchor({ position: batch.positions[batch.positions.length - 1]!, opId: batch.ops[batch.ops.length - 1]!.op_id });
       this.lastSynced = Date.now();
       if (res.head < this.cursorNow) {
         // Serialised with pulls, so the cursor is not moving under the check.
@@ -390,8 +437,8 @@ export class SyncClient {
   }
 
   /** The next ops the server is not known to hold, in log order, within the batch limits. */
-  private async nextBatch(): Promise<{ ops: OpEntry[]; positions: number[] }> {
-    const ops: OpEntry[] = [];
+  private async nextBatch(): Promise<{ ops: OpEntry<Op>[]; positions: number[] }> {
+    const ops: OpEntry<Op>[] = [];
     const positions: number[] = [];
     const maxBytes = this.options.maxPushBytes ?? 1024 * 1024 - 16 * 1024;
     let bytes = 16;
@@ -408,8 +455,13 @@ export class SyncClient {
 
   // ------------------------------------------------------------------ progress and status
 
+  private noteAnchor(record: { position: number; opId: string }): void {
+    if (!this.anchor || record.position >= this.anchor.position) this.anchor = { position: record.position, opId: record.opId };
+  }
+
   private save(): void {
-    const progress = { cursor: this.cursorNow, pushedBelow: this.tracker.below, serverRanges: this.tracker.ranges };
+    const progress: SyncProgress = { cursor: this.cursorNow, pushedBelow: this.tracker.below, serverRanges: this.tracker.ranges };
+    if (this.anchor) progress.anchor = this.anchor;
     this.saveChain = this.saveChain.then(() => this.store.save(this.key, progress)).catch(() => {
       // Progress that is behind costs a re-pull and a re-push, both idempotent: never a reason to stop syncing.
     });

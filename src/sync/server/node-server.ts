@@ -51,11 +51,14 @@ export async function startSyncServer(options: StartSyncServerOptions): Promise<
       // then stop listening and let the remaining connections go.
       await app.shutdown();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Connections that finish their last response later become idle later: keep closing idle ones.
       server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 25);
       const timeout = options.closeTimeoutMs ?? 5_000;
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
       clearTimeout(timer);
+      clearInterval(sweeper);
       server.closeAllConnections();
       if (options.closeStore ?? true) await options.store.close();
     })());

@@ -47,7 +47,9 @@ async function authorize(c: Context, deps: RouteDeps): Promise<{ grant: Grant; s
  * (malformed escapes or UTF-8 are a 400, never kept as literal text).
  */
 function sessionFromPath(url: string): string {
-  const segment = new URL(url).pathname.split('/')[3] ?? '';
+  // The segment before the last (`ops` or `events`): right also when the app is mounted under a prefix.
+  const segments = new URL(url).pathname.split('/');
+  const segment = segments[segments.length - 2] ?? '';
   try {
     return decodeURIComponent(segment);
   } catch {

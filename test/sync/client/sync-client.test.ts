@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryAdapter, MemoryStateStore, OpLog, SyncClient, SyncError, type SyncClientOptions } from '../../../src/index.js';
 import type { SessionLog } from '../../../src/core/session-log.js';
-import { asSessionLog, edit, FakeEnvironment, FakeServer, sortedIds } from './helpers.js';
+import { edit, FakeEnvironment, FakeServer, sortedIds } from './helpers.js';
 
 const clients: SyncClient[] = [];
 afterEach(async () => {
@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 async function openLog(): Promise<SessionLog> {
-  return asSessionLog(await OpLog.open(new MemoryAdapter(), 'jam-1'));
+  return await OpLog.open(new MemoryAdapter(), 'jam-1');
 }
 
 function client(log: SessionLog, server: FakeServer, extra: Partial<SyncClientOptions> = {}): SyncClient {
@@ -76,6 +76,25 @@ describe('SyncClient (in-memory server)', () => {
     await until(() => c2.pending === 0 && c2.state === 'live', 'second sync');
     expect(server.pushes.slice(pushesBefore).flat().map((e) => e.actor_id)).toEqual(['alice']);
     expect(log.length).toBe(7);
+  });
+
+  it('drops saved progress that is not this log\'s (a cleared or replaced log): nothing local is skipped', async () => {
+    const server = new FakeServer();
+    const store = new MemoryStateStore();
+    const old = await openLog();
+    await edit(old, 'alice', 5);
+    const c1 = client(old, server, { stateStore: store });
+    await c1.start();
+    await until(() => c1.pending === 0 && server.ops.length === 5, 'first log synced');
+    await c1.stop();
+    // The app's storage was cleared; a new log of the same session has other ops, more of them.
+    const fresh = await openLog();
+    const mine = await edit(fresh, 'alice', 7);
+    const c2 = client(fresh, server, { stateStore: store });
+    await c2.start();
+    await until(() => c2.pending === 0 && fresh.length === 12, 'fresh log synced');
+    expect(server.ops.map((e) => e.op_id)).toEqual(expect.arrayContaining(mine.map((e) => e.op_id)));
+    expect(sortedIds(await fresh.readAll())).toEqual(sortedIds(server.ops));
   });
 
   it('splits a batch the server finds too large (413)', async () => {
@@ -193,5 +212,22 @@ describe('SyncClient (in-memory server)', () => {
     await c.start();
     await until(() => server.streamsOpened >= 3, 'silent streams replaced');
     expect(errors).toContain('STREAM_TIMEOUT');
+  });
+});
+
+describe('SyncClient types', () => {
+  it('runs over a log of the app\'s own op type', async () => {
+    interface NoteOp {
+      op: 'note';
+      pitch: number;
+    }
+    const server = new FakeServer();
+    const log = await OpLog.open<NoteOp>(new MemoryAdapter(), 'typed');
+    const typed = new SyncClient(log, { url: 'http://fake', token: 't', transport: server.transport(), environment: null });
+    await typed.start();
+    const { makeOpEntry } = await import('../../../src/index.js');
+    await log.append(makeOpEntry<NoteOp>('alice', 'midi', { op: 'note', pitch: 60 }, log.nextLamportTs()));
+    await until(() => server.ops.length === 1 && !typed.hasUnsynced(), 'typed op pushed');
+    await typed.stop();
   });
 });

@@ -4,7 +4,7 @@
  * compression, CORS, health, and what Muse's Python reference reads from the
  * server's data directory.
  */
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleOps } from '../../../src/conformance.js';
 import { runReference } from '../../helpers/reference.js';
@@ -155,6 +155,32 @@ describe('live stream (SSE)', () => {
     await stream.close();
   });
 
+  it('under concurrent pushes, every stream sees every op once, in seq order, with no gap', async () => {
+    const streams = await Promise.all(Array.from({ length: 3 }, () => openEvents(server.url, 'busy-live', TOKEN)));
+    const batches = Array.from({ length: 5 }, (_, p) => sampleOps(120, `pusher-${p}`));
+    await Promise.all(
+      batches.map(async (ops) => {
+        for (let i = 0; i < ops.length; i += 10) expect((await push(server.url, 'busy-live', TOKEN, ops.slice(i, i + 10))).status).toBe(200);
+      }),
+    );
+    const stored = (await pullAll(server.url, 'busy-live', TOKEN)).ops;
+    expect(stored).toHaveLength(600);
+    for (const s of streams) {
+      await s.until(() => s.events.length > 0 && s.events[s.events.length - 1]!.id === '600');
+      let cursor = 0;
+      const seen: string[] = [];
+      for (const e of s.events) {
+        const data = JSON.parse(e.data);
+        expect(data.cursor).toBe(cursor + data.ops.length); // consecutive seqs: no gap, no repeat
+        expect(e.id).toBe(String(data.cursor));
+        cursor = data.cursor;
+        seen.push(...ids(data.ops));
+      }
+      expect(seen).toEqual(ids(stored)); // the server's seq order
+    }
+    await Promise.all(streams.map((s) => s.close()));
+  });
+
   it('many streams on one session all get each op', async () => {
     const streams = await Promise.all(Array.from({ length: 8 }, () => openEvents(server.url, 'fan-out', TOKEN)));
     const ops = sampleOps(2);
@@ -177,6 +203,17 @@ describe('compression, CORS, health', () => {
     expect(zipped.headers.vary).toMatch(/Accept-Encoding/i);
     expect(zipped.body.length * 3).toBeLessThan(plain.body.length);
     expect(JSON.parse(gunzipSync(zipped.body).toString())).toEqual(JSON.parse(plain.body.toString()));
+    // Brotli first when the client takes both; q=0 refuses an encoding.
+    const br = await raw(server.url, { path: '/v1/sessions/gz/ops', headers: { ...auth(TOKEN), 'Accept-Encoding': 'gzip, deflate, br' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(JSON.parse(brotliDecompressSync(br.body).toString())).toEqual(JSON.parse(plain.body.toString()));
+    const noBr = await raw(server.url, { path: '/v1/sessions/gz/ops', headers: { ...auth(TOKEN), 'Accept-Encoding': 'br;q=0, gzip' } });
+    expect(noBr.headers['content-encoding']).toBe('gzip');
+    const identity = await raw(server.url, { path: '/v1/sessions/gz/ops', headers: { ...auth(TOKEN), 'Accept-Encoding': 'identity' } });
+    expect(identity.headers['content-encoding']).toBeUndefined();
+    // fetch (undici) decodes what it asked for.
+    const viaFetch = await pull(server.url, 'gz', TOKEN);
+    expect(viaFetch.body).toEqual(JSON.parse(plain.body.toString()));
   });
 
   it('never compresses the event stream', async () => {
