@@ -59,7 +59,13 @@ export function incrementalRow(store: BenchStore): SyncRow {
         const firstPushMs = await remote();
 
         const stateStore = new MemoryStateStore();
-        await stateStore.save(progressKey(url, SESSION), { cursor: m, pushedBelow: m, serverRanges: [] });
+        // The anchor (the last record the progress was made on) tells the client this progress is its log's.
+        await stateStore.save(progressKey(url, SESSION), {
+          cursor: m,
+          pushedBelow: m,
+          serverRanges: [],
+          anchor: { position: m - 1, opId: preloaded.lastOpId },
+        });
         const tOpen = performance.now();
         c = await openClient(join(ctx.dir, 'client'), url, servers.token, { stateStore });
         const openMs = performance.now() - tOpen;
@@ -67,8 +73,12 @@ export function incrementalRow(store: BenchStore): SyncRow {
         const inStep = () => client.log.length === head && client.client.status.cursor === head && client.client.pending === 0;
         /** Start the client; resolve the time until `first` held (ms) and until it was in step again. */
         const reconnect = async (what: string, first: () => boolean = inStep) => {
+          const cursorBefore = head - NEW_OPS;
           const t0 = performance.now();
           await client.client.start();
+          if (client.client.status.cursor < cursorBefore - NEW_OPS) {
+            throw new Error(`the client dropped its saved progress (cursor ${client.client.status.cursor}): it would pull the whole session`);
+          }
           await until(client.client, first, what);
           const ms = performance.now() - t0;
           await until(client.client, inStep, `${what}, in step`);
