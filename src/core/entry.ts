@@ -155,7 +155,9 @@ function copyShallow(v: unknown, depth: number): unknown {
     if (member === undefined) continue;
     const copy = copyShallow(member, depth + 1);
     if (copy === undefined) return undefined;
-    out[key] = copy;
+    // A "__proto__" member is data (JSON.parse makes it an own key): assigning it would set the prototype instead.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
   }
   return Object.freeze(out);
 }
