@@ -19,6 +19,7 @@ const external = [
   '@noble/hashes/sha2.js',
   '@noble/hashes/utils.js',
   'idb-keyval',
+  'postgres',
   'vitest',
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),
@@ -36,6 +37,7 @@ export default defineConfig({
       entry: {
         index: resolve(import.meta.dirname, 'src/index.ts'),
         node: resolve(import.meta.dirname, 'src/node.ts'),
+        postgres: resolve(import.meta.dirname, 'src/postgres.ts'),
         conformance: resolve(import.meta.dirname, 'src/conformance.ts'),
         cli: resolve(import.meta.dirname, 'src/cli.ts'),
       },
