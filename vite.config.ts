@@ -19,7 +19,7 @@ const external = [
   '@noble/hashes/sha2.js',
   '@noble/hashes/utils.js',
   'idb-keyval',
-  'postgres',
+  'pg',
   'vitest',
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),

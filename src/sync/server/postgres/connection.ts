@@ -1,12 +1,18 @@
 /**
- * The PostgreSQL connection pool (postgres.js) and its options. Everything
- * that fails fast lives here: connect timeout, server-side statement and
- * idle-in-transaction timeouts, so a push never hangs on a dead database.
+ * The PostgreSQL connection pool (node-postgres) and its options. Everything
+ * that makes a call fail fast lives here: the connect timeout (also the wait
+ * for a free pooled connection), the server-side statement and
+ * idle-in-transaction timeouts, and a client-side query timeout for a
+ * database that stops answering without closing the socket.
+ *
+ * Why `pg` rather than postgres.js: postgres.js 3.4.9 crashes the process
+ * (an uncaught TypeError in `nextWrite`) when a backend is terminated while a
+ * small write is buffered (porsager/postgres#1154, #1208) — exactly the fault
+ * this store must survive. node-postgres reports it as a rejected query.
  */
-import postgres from 'postgres';
+import pg from 'pg';
 
-export type Sql = postgres.Sql;
-export type TransactionSql = postgres.TransactionSql;
+export type Pool = pg.Pool;
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. */
@@ -15,8 +21,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Connections in the pool. Default 10. */
   poolSize?: number;
-  /** Seconds to wait for a connection to open. Default 3. */
-  connectTimeoutSeconds?: number;
+  /** Milliseconds to wait for a connection (opening one, or a free one from the pool). Default 5,000. */
+  connectTimeoutMs?: number;
   /** Server-side limit on one statement (ms), also the idle-in-transaction limit. Default 10,000. */
   statementTimeoutMs?: number;
   /** Client-side limit on one store call (ms): past it the call fails as unavailable. Default 15,000. */
@@ -25,8 +31,8 @@ export interface PostgresStoreOptions {
   verifyOnRead?: boolean;
   /** Listen for other processes' appends (LISTEN/NOTIFY). Default true. */
   listen?: boolean;
-  /** Seconds between liveness checks of the listening connection. Default 5. */
-  listenHealthCheckSeconds?: number;
+  /** Milliseconds between liveness checks of the listening connection. Default 5,000. */
+  listenHealthCheckMs?: number;
 }
 
 export const DEFAULT_SCHEMA = 'muse_oplog';
@@ -46,8 +52,8 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    // Not a URL we can parse: hide whatever sits between "//user:" and "@".
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+    // Not a URL we can parse: hide whatever sits between "//user:" and the last "@".
+    return url.replace(/(\/\/[^:/@]*:).*@/, '$1***@');
   }
 }
 
@@ -56,34 +62,44 @@ export function isPostgresUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//i.test(value);
 }
 
-export interface PoolSettings {
+export interface ConnectionSettings {
+  url: string;
   max: number;
-  connectTimeoutSeconds: number;
+  connectTimeoutMs: number;
   statementTimeoutMs: number;
 }
 
-export function poolSettings(options: PostgresStoreOptions): PoolSettings {
+export function connectionSettings(options: PostgresStoreOptions): ConnectionSettings {
   const max = options.poolSize ?? 10;
   if (!Number.isInteger(max) || max < 1) throw new RangeError(`poolSize must be a positive integer (got ${max})`);
   return {
+    url: options.url,
     max,
-    connectTimeoutSeconds: options.connectTimeoutSeconds ?? 3,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
     statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
   };
 }
 
-/** Open a pool (connections are made lazily, on first use). */
-export function openPool(url: string, settings: PoolSettings, extra: Partial<postgres.Options<{}>> = {}): Sql {
-  return postgres(url, {
-    max: settings.max,
-    connect_timeout: settings.connectTimeoutSeconds,
-    idle_timeout: 60,
-    onnotice: () => {},
-    connection: {
-      application_name: 'muse-oplog',
-      statement_timeout: settings.statementTimeoutMs,
-      idle_in_transaction_session_timeout: settings.statementTimeoutMs,
-    },
-    ...extra,
-  });
+/** Options for a `pg.Client` or `pg.Pool`. */
+export function clientConfig(s: ConnectionSettings): pg.ClientConfig {
+  return {
+    connectionString: s.url,
+    application_name: 'muse-oplog',
+    connectionTimeoutMillis: s.connectTimeoutMs,
+    statement_timeout: s.statementTimeoutMs,
+    idle_in_transaction_session_timeout: s.statementTimeoutMs,
+    query_timeout: s.statementTimeoutMs + 2000,
+    keepAlive: true,
+  };
+}
+
+/**
+ * Open a pool (connections are made lazily). A pooled connection that dies
+ * while idle is dropped by the pool; the `error` handler keeps that from
+ * being an uncaught exception.
+ */
+export function openPool(s: ConnectionSettings): Pool {
+  const pool = new pg.Pool({ ...clientConfig(s), max: s.max, idleTimeoutMillis: 30_000 });
+  pool.on('error', () => {});
+  return pool;
 }

@@ -1,34 +1,20 @@
 /**
  * Driver errors → the store's typed errors. Anything that means "the
- * database cannot be reached or answered too late" becomes
- * `StoreUnavailableError` (HTTP 503 + Retry-After); anything else is a
- * `StorageError`. Messages never carry the connection URL.
+ * database cannot be reached, went away, or answered too late" becomes
+ * `StoreUnavailableError` (HTTP 503 + Retry-After); any other error the
+ * database reports is a `StorageError`. Messages never carry the URL.
  */
+import pg from 'pg';
 import { OpLogError, StorageError } from '../../../core/errors.js';
 import { StoreUnavailableError } from '../store-errors.js';
 
-/** postgres.js's own connection error codes, and Node's socket errors. */
-const UNAVAILABLE_CODES = new Set([
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  'CONNECT_TIMEOUT',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
-
 /**
- * SQLSTATEs that are worth retrying: connection exceptions (08), too many
- * connections or out of resources (53), operator intervention (57: shutdown,
- * crash, cannot connect now, statement timeout 57014), serialization failure
- * and deadlock (40001, 40P01), lock not available (55P03).
+ * SQLSTATEs worth retrying: connection exceptions (08), out of resources or
+ * too many connections (53), operator intervention (57: admin or crash
+ * shutdown, cannot connect now, query canceled by statement_timeout),
+ * serialization failure and deadlock (40001, 40P01), lock not available (55P03).
  */
-function isTransientSqlState(code: string): boolean {
+export function isTransientSqlState(code: string): boolean {
   return (
     code.startsWith('08') ||
     code.startsWith('53') ||
@@ -41,9 +27,10 @@ function isTransientSqlState(code: string): boolean {
 
 export function isUnavailable(error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return UNAVAILABLE_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && isTransientSqlState(code));
+  if (error instanceof pg.DatabaseError) return typeof error.code === 'string' && isTransientSqlState(error.code);
+  // Not reported by the database: the socket or the driver gave up (refused, reset, terminated, timed out).
+  // node-postgres raises these as plain Errors (or Node system errors with a code).
+  return error instanceof Error && (error.constructor === Error || typeof (error as { code?: unknown }).code === 'string');
 }
 
 export function toStoreError(error: unknown, what: string): Error {

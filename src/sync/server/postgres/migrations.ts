@@ -2,19 +2,26 @@
  * The store's schema, created and upgraded on open. Each migration runs once,
  * in order, recorded in `<schema>.schema_migrations`; all of them run in one
  * transaction holding a transaction-scoped advisory lock keyed on the schema
- * name, so servers starting at once take turns and the second finds the work
- * done. A schema newer than this code is refused rather than misread.
+ * name, so servers starting at once take turns and the later ones find the
+ * work done. A schema newer than this code is refused rather than misread.
  *
  * Tables:
- *   sessions(id, session_id, head)  one row per session; `head` is its last seq. An
- *                                   append locks this row for its whole transaction,
- *                                   which is what keeps seqs gapless and commit-ordered.
+ *   sessions(id, session_id, head)  one row per session; `head` is its last seq.
  *   ops(sid, seq, op_id, entry)     one row per op: `entry` is the stored record text
  *                                   (the ops.jsonl line: exact bytes, key order kept,
  *                                   canonical domain_op), unique (sid, seq) and (sid, op_id).
+ *
+ * append_ops(session, ids, entries, channel), one round trip per push:
+ *   1. lock the session's row (creating it on first use) until commit;
+ *   2. insert the ops whose id the session does not hold, numbered head+1, head+2, …
+ *      in batch order (a new statement, so a new snapshot: it sees every op
+ *      committed by the append that held the lock before);
+ *   3. move head, and pg_notify(channel, '<head> <session>') — sent on commit only.
+ * Appends to one session so run one at a time and commit in seq order: a
+ * reader's snapshot always holds a gapless prefix of the session.
  */
 import { StorageError } from '../../../core/errors.js';
-import type { Sql } from './connection.js';
+import type { Pool } from './connection.js';
 
 export interface Migration {
   version: number;
@@ -26,7 +33,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: 'sessions and ops',
+    name: 'sessions, ops, append_ops',
     statements: [
       `CREATE TABLE $schema.sessions (
          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -41,6 +48,32 @@ export const MIGRATIONS: readonly Migration[] = [
          PRIMARY KEY (sid, seq),
          UNIQUE (sid, op_id)
        )`,
+      `CREATE FUNCTION $schema.append_ops(p_session text, p_ids text[], p_entries text[], p_channel text)
+       RETURNS TABLE (out_accepted integer, out_head bigint)
+       LANGUAGE plpgsql VOLATILE AS $fn$
+       DECLARE
+         v_sid bigint;
+         v_head bigint;
+         v_new integer;
+       BEGIN
+         SELECT s.id, s.head INTO v_sid, v_head FROM $schema.sessions s WHERE s.session_id = p_session FOR UPDATE;
+         IF NOT FOUND THEN
+           INSERT INTO $schema.sessions (session_id) VALUES (p_session) ON CONFLICT (session_id) DO NOTHING;
+           SELECT s.id, s.head INTO v_sid, v_head FROM $schema.sessions s WHERE s.session_id = p_session FOR UPDATE;
+         END IF;
+         INSERT INTO $schema.ops (sid, seq, op_id, entry)
+         SELECT v_sid, v_head + row_number() OVER (ORDER BY t.ord), t.op_id, t.entry
+         FROM unnest(p_ids, p_entries) WITH ORDINALITY AS t(op_id, entry, ord)
+         WHERE NOT EXISTS (SELECT 1 FROM $schema.ops o WHERE o.sid = v_sid AND o.op_id = t.op_id);
+         GET DIAGNOSTICS v_new = ROW_COUNT;
+         IF v_new > 0 THEN
+           v_head := v_head + v_new;
+           UPDATE $schema.sessions SET head = v_head WHERE id = v_sid;
+           PERFORM pg_notify(p_channel, v_head::text || ' ' || p_session);
+         END IF;
+         RETURN QUERY SELECT v_new, v_head;
+       END
+       $fn$`,
     ],
   },
 ];
@@ -51,19 +84,22 @@ const LOCK_CLASS = 0x6d757365;
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** Create or upgrade `schema`; returns the versions applied by this call. */
-export async function migrate(sql: Sql, schema: string): Promise<number[]> {
-  const quoted = `"${schema}"`;
-  return sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int4, hashtext(${schema}))`;
-    await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-    await tx.unsafe(
-      `CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (
+export async function migrate(pool: Pool, schema: string): Promise<number[]> {
+  const q = `"${schema}"`;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::int4, hashtext($2))', [LOCK_CLASS, schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${q}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${q}.schema_migrations (
          version int PRIMARY KEY,
          name text NOT NULL,
          applied_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
-    const rows = await tx.unsafe<{ version: number }[]>(`SELECT version FROM ${quoted}.schema_migrations`);
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${q}.schema_migrations`);
     const applied = new Set(rows.map((r) => r.version));
     const newest = Math.max(0, ...applied);
     if (newest > LATEST_VERSION) {
@@ -74,10 +110,18 @@ export async function migrate(sql: Sql, schema: string): Promise<number[]> {
     const done: number[] = [];
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
-      for (const statement of m.statements) await tx.unsafe(statement.replaceAll('$schema', quoted));
-      await tx.unsafe(`INSERT INTO ${quoted}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+      for (const statement of m.statements) await client.query(statement.replaceAll('$schema', q));
+      await client.query(`INSERT INTO ${q}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
       done.push(m.version);
     }
+    await client.query('COMMIT');
     return done;
-  });
+  } catch (error) {
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }

@@ -2,25 +2,23 @@
  * `PostgresStore`: the sync server's store on PostgreSQL, shared by any
  * number of server processes.
  *
- * Seqs. An append locks its session's row in `sessions` (`SELECT … FOR
- * UPDATE`) for the whole transaction, numbers its new ops head+1, head+2, …,
- * inserts them, moves `head`, and commits. The next append to that session
- * waits for the lock, so seqs are gapless and transactions commit in seq
- * order: a reader's snapshot always holds a prefix of the session, and a pull
- * of `seq > cursor` never skips an op that commits later (a plain `bigserial`
- * would: seq 11 can commit before seq 10).
+ * Every call is one statement, one round trip. An append calls the
+ * `append_ops` function (migrations.ts): it locks the session's row for the
+ * transaction, stores the ops the session does not hold numbered head+1,
+ * head+2, … in one insert from `unnest`, moves head and notifies. Appends to a
+ * session so commit one after another in seq order, which is what makes a
+ * pull of `seq > cursor` safe while others write: it never skips an op that
+ * commits later (with a plain `bigserial`, seq 11 can commit before seq 10).
+ * A push is idempotent (ops held earlier, or repeated in the batch, count as
+ * duplicates) and all-or-nothing (one statement: one transaction).
  *
- * Idempotence. Under the same lock the batch's op ids are looked up; ops
- * already held, and repeats within the batch, are duplicates. The new ops go
- * in with one `unnest` insert; the transaction stores all or none.
+ * Live fan-out: local subscribers are told right after commit, other
+ * processes' through LISTEN/NOTIFY (notifications.ts). Correctness never
+ * depends on it.
  *
- * Live fan-out. The transaction also runs `pg_notify` (see notifications.ts);
- * local subscribers are told right after commit, other processes' through
- * LISTEN. Correctness never depends on it.
- *
- * Faults. Driver errors become `StoreUnavailableError` (503 + Retry-After)
- * or `StorageError`; every call also has a client-side deadline, so nothing
- * waits on a dead database for longer than `operationTimeoutMs`.
+ * Faults: driver errors become `StoreUnavailableError` (503 + Retry-After)
+ * or `StorageError`; every call also has a client-side deadline, so no call
+ * waits on a dead database longer than `operationTimeoutMs`.
  */
 import { ClosedError, CorruptRecordError, OpLogError } from '../../../core/errors.js';
 import { decodeRecord, encodeEntry, verifyOpEntry } from '../../../core/entry.js';
@@ -29,31 +27,36 @@ import type { ServerStore, StoreAppendResult, StoreReadResult } from '../store.j
 import { StoreUnavailableError } from '../store-errors.js';
 import {
   assertSchemaName,
+  connectionSettings,
   DEFAULT_SCHEMA,
   openPool,
-  poolSettings,
   redactUrl,
+  type Pool,
   type PostgresStoreOptions,
-  type Sql,
 } from './connection.js';
 import { toStoreError } from './errors.js';
 import { migrate } from './migrations.js';
-import { encodeHeadPayload, HeadListener } from './notifications.js';
-import type { TransactionSql } from './connection.js';
-
-type HeadListenerFn = (head: number) => void;
+import { HeadListener } from './notifications.js';
 
 interface Watched {
-  listeners: Set<HeadListenerFn>;
+  listeners: Set<(head: number) => void>;
   /** Highest head told to the listeners. */
   told: number;
 }
 
+interface Statements {
+  append: string;
+  read: string;
+  head: string;
+  heads: string;
+  sessions: string;
+}
+
 export class PostgresStore implements ServerStore {
-  /** The URL with its password hidden, for log lines. */
+  /** The URL with its password hidden, and the schema: for log lines. */
   readonly description: string;
   readonly schema: string;
-  private readonly t: { sessions: string; ops: string };
+  private readonly sql: Statements;
   private readonly channel: string;
   private readonly verifyOnRead: boolean;
   private readonly operationTimeoutMs: number;
@@ -63,34 +66,45 @@ export class PostgresStore implements ServerStore {
   private closed = false;
 
   private constructor(
-    private readonly sql: Sql,
+    private readonly pool: Pool,
     options: PostgresStoreOptions,
     schema: string,
   ) {
     this.schema = schema;
     this.description = `${redactUrl(options.url)} (schema ${schema})`;
-    this.t = { sessions: `"${schema}".sessions`, ops: `"${schema}".ops` };
     this.channel = `muse_oplog:${schema}`;
     this.verifyOnRead = options.verifyOnRead ?? true;
     this.operationTimeoutMs = options.operationTimeoutMs ?? 15_000;
+    const s = `"${schema}"`;
+    this.sql = {
+      append: `SELECT out_accepted, out_head FROM ${s}.append_ops($1, $2::text[], $3::text[], $4)`,
+      read: `SELECT s.head, o.seq, o.entry
+             FROM ${s}.sessions s
+             LEFT JOIN LATERAL (
+               SELECT seq, entry FROM ${s}.ops WHERE sid = s.id AND seq > $2 ORDER BY seq LIMIT $3
+             ) o ON true
+             WHERE s.session_id = $1`,
+      head: `SELECT head FROM ${s}.sessions WHERE session_id = $1`,
+      heads: `SELECT session_id, head FROM ${s}.sessions WHERE session_id = ANY($1::text[])`,
+      sessions: `SELECT session_id FROM ${s}.sessions WHERE head > 0`,
+    };
   }
 
   /** Connect, create or upgrade the schema, and start listening. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const schema = options.schema ?? DEFAULT_SCHEMA;
     assertSchemaName(schema);
-    const settings = poolSettings(options);
-    const sql = openPool(options.url, settings);
-    const store = new PostgresStore(sql, options, schema);
+    const settings = connectionSettings(options);
+    const pool = openPool(settings);
+    const store = new PostgresStore(pool, options, schema);
     try {
-      await migrate(sql, schema);
+      await migrate(pool, schema);
       if (options.listen ?? true) {
         const listener = new HeadListener({
-          url: options.url,
           settings,
           channel: store.channel,
-          healthCheckSeconds: options.listenHealthCheckSeconds ?? 5,
-          onHead: (sessionId, head) => store.told(sessionId, head),
+          healthCheckMs: options.listenHealthCheckMs ?? 5000,
+          onHead: (sessionId, head) => store.tell(sessionId, head),
           onListening: (reconnected) => {
             if (reconnected) void store.rereadWatched();
           },
@@ -99,7 +113,7 @@ export class PostgresStore implements ServerStore {
         store.listener = listener;
       }
     } catch (error) {
-      await sql.end({ timeout: 0 }).catch(() => {});
+      await pool.end().catch(() => {});
       throw toStoreError(error, `open of ${store.description}`);
     }
     return store;
@@ -107,87 +121,53 @@ export class PostgresStore implements ServerStore {
 
   append(sessionId: string, ops: readonly OpEntry[]): Promise<StoreAppendResult> {
     return this.run('append', async () => {
-      // Encode before touching the database: the stored text is the ops.jsonl record.
+      // The stored text is the ops.jsonl record; repeats inside the batch never reach the database.
       const ids: string[] = [];
       const records: string[] = [];
       const inBatch = new Set<string>();
-      let duplicates = 0;
       for (const op of ops) {
         const { entry, record } = encodeEntry(op);
-        if (inBatch.has(entry.op_id)) {
-          duplicates++;
-          continue;
-        }
+        if (inBatch.has(entry.op_id)) continue;
         inBatch.add(entry.op_id);
         ids.push(entry.op_id);
         records.push(record);
       }
-      if (ids.length === 0) return { accepted: 0, duplicates, head: await this.readHead(sessionId) };
-      const result = await this.sql.begin(async (tx) => {
-        const { sid, head } = await this.lockSession(tx, sessionId);
-        const held = await tx.unsafe<{ op_id: string }[]>(
-          `SELECT op_id FROM ${this.t.ops} WHERE sid = $1 AND op_id = ANY($2::text[])`,
-          [sid, ids],
-        );
-        let freshIds = ids;
-        let freshRecords = records;
-        if (held.length > 0) {
-          const heldSet = new Set(held.map((r) => r.op_id));
-          freshIds = [];
-          freshRecords = [];
-          ids.forEach((id, i) => {
-            if (!heldSet.has(id)) {
-              freshIds.push(id);
-              freshRecords.push(records[i]!);
-            }
-          });
-        }
-        if (freshIds.length === 0) return { accepted: 0, duplicates: duplicates + held.length, head };
-        const newHead = head + freshIds.length;
-        await tx.unsafe(
-          `WITH ins AS (
-             INSERT INTO ${this.t.ops} (sid, seq, op_id, entry)
-             SELECT $1, $2::bigint + t.ord, t.op_id, t.entry
-             FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS t(op_id, entry, ord)
-           ), upd AS (
-             UPDATE ${this.t.sessions} SET head = $5 WHERE id = $1
-           )
-           SELECT pg_notify($6, $7)`,
-          [sid, head, freshIds, freshRecords, newHead, this.channel, encodeHeadPayload(sessionId, newHead)],
-        );
-        return { accepted: freshIds.length, duplicates: duplicates + held.length, head: newHead };
+      if (ids.length === 0) return { accepted: 0, duplicates: ops.length, head: await this.readHead(sessionId) };
+      const { rows } = await this.pool.query({
+        name: `${this.schema}.append`,
+        text: this.sql.append,
+        values: [sessionId, ids, records, this.channel],
+        rowMode: 'array',
       });
-      if (result.accepted > 0) this.told(sessionId, result.head);
-      return result;
+      const accepted = Number(rows[0]![0]);
+      const head = Number(rows[0]![1]);
+      if (accepted > 0) this.tell(sessionId, head);
+      return { accepted, duplicates: ops.length - accepted, head };
     });
   }
 
   read(sessionId: string, after: number, limit: number): Promise<StoreReadResult> {
     return this.run('read', async () => {
-      const rows = await this.sql.unsafe(
-        `SELECT s.head, o.seq, o.entry
-         FROM ${this.t.sessions} s
-         LEFT JOIN LATERAL (
-           SELECT seq, entry FROM ${this.t.ops} WHERE sid = s.id AND seq > $2 ORDER BY seq LIMIT $3
-         ) o ON true
-         WHERE s.session_id = $1`,
-        [sessionId, after, limit],
-      ).values();
+      const { rows } = await this.pool.query({
+        name: `${this.schema}.read`,
+        text: this.sql.read,
+        values: [sessionId, after, limit],
+        rowMode: 'array',
+      });
       if (rows.length === 0) return { ops: [], cursor: after, head: 0 };
       const head = Number(rows[0]![0]);
       if (rows[0]![1] === null) return { ops: [], cursor: after, head };
       const ops: OpEntry[] = new Array(rows.length);
-      let expected = after + 1;
+      let seq = after;
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
-        const seq = Number(row[1]);
-        if (seq !== expected) {
-          throw new CorruptRecordError(sessionId, expected - 1, `seq ${expected} is missing (found ${seq})`);
+        seq++;
+        if (Number(row[1]) !== seq) {
+          throw new CorruptRecordError(sessionId, seq - 1, `seq ${seq} is missing (found ${row[1]})`);
         }
         ops[i] = this.decode(sessionId, seq, row[2] as string);
-        expected++;
       }
-      return { ops, cursor: expected - 1, head };
+      return { ops, cursor: seq, head };
     });
   }
 
@@ -212,10 +192,8 @@ export class PostgresStore implements ServerStore {
 
   listSessions(): Promise<string[]> {
     return this.run('listSessions', async () => {
-      const rows = await this.sql.unsafe<{ session_id: string }[]>(
-        `SELECT session_id FROM ${this.t.sessions} WHERE head > 0`,
-      );
-      return rows.map((r) => r.session_id).sort();
+      const { rows } = await this.pool.query({ text: this.sql.sessions, rowMode: 'array' });
+      return rows.map((r) => r[0] as string).sort();
     });
   }
 
@@ -225,25 +203,17 @@ export class PostgresStore implements ServerStore {
     await Promise.allSettled([...this.inFlight]);
     this.watched.clear();
     await this.listener?.close();
-    await this.sql.end({ timeout: 5 }).catch(() => {});
+    await this.pool.end().catch(() => {});
   }
 
   private async readHead(sessionId: string): Promise<number> {
-    const rows = await this.sql.unsafe(`SELECT head FROM ${this.t.sessions} WHERE session_id = $1`, [sessionId]).values();
+    const { rows } = await this.pool.query({
+      name: `${this.schema}.head`,
+      text: this.sql.head,
+      values: [sessionId],
+      rowMode: 'array',
+    });
     return rows.length === 0 ? 0 : Number(rows[0]![0]);
-  }
-
-  /** Lock the session's row (creating it on first use) for the rest of the transaction. */
-  private async lockSession(tx: TransactionSql, sessionId: string): Promise<{ sid: number; head: number }> {
-    const select = `SELECT id, head FROM ${this.t.sessions} WHERE session_id = $1 FOR UPDATE`;
-    let rows = await tx.unsafe(select, [sessionId]).values();
-    if (rows.length === 0) {
-      await tx.unsafe(`INSERT INTO ${this.t.sessions} (session_id) VALUES ($1) ON CONFLICT (session_id) DO NOTHING`, [
-        sessionId,
-      ]);
-      rows = await tx.unsafe(select, [sessionId]).values();
-    }
-    return { sid: Number(rows[0]![0]), head: Number(rows[0]![1]) };
   }
 
   private decode(sessionId: string, seq: number, record: string): OpEntry {
@@ -257,16 +227,16 @@ export class PostgresStore implements ServerStore {
     }
   }
 
-  /** Tell the session's subscribers its head reached `head` (once per new head). */
-  private told(sessionId: string, head: number, force = false): void {
+  /** Tell the session's subscribers its head reached `head` (once per new head, unless forced). */
+  private tell(sessionId: string, head: number, force = false): void {
     const w = this.watched.get(sessionId);
     if (w === undefined || (!force && head <= w.told)) return;
     w.told = Math.max(w.told, head);
     for (const listener of [...w.listeners]) {
       try {
         listener(head);
-      } catch {
-        // A listener's failure is its own; the others are still told.
+      } catch (error) {
+        console.error('muse-oplog: a store subscriber threw', error);
       }
     }
   }
@@ -276,11 +246,8 @@ export class PostgresStore implements ServerStore {
     const sessions = [...this.watched.keys()];
     if (sessions.length === 0 || this.closed) return;
     try {
-      const rows = await this.sql.unsafe(
-        `SELECT session_id, head FROM ${this.t.sessions} WHERE session_id = ANY($1::text[])`,
-        [sessions],
-      ).values();
-      for (const [sessionId, head] of rows) this.told(sessionId as string, Number(head), true);
+      const { rows } = await this.pool.query({ text: this.sql.heads, values: [sessions], rowMode: 'array' });
+      for (const [sessionId, head] of rows) this.tell(sessionId as string, Number(head), true);
     } catch {
       // The database went away again; the next reconnect reads again.
     }
@@ -291,13 +258,15 @@ export class PostgresStore implements ServerStore {
     if (this.closed) return Promise.reject(new ClosedError('PostgresStore'));
     let timer: NodeJS.Timeout | undefined;
     const work = fn();
+    const tracked = work.catch(() => {});
+    this.inFlight.add(tracked);
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new StoreUnavailableError(`PostgreSQL did not answer ${what} within ${this.operationTimeoutMs} ms`)),
         this.operationTimeoutMs,
       );
     });
-    const p = Promise.race([work, deadline])
+    return Promise.race([work, deadline])
       .catch((error: unknown) => {
         throw error instanceof OpLogError ? error : toStoreError(error, what);
       })
@@ -305,9 +274,5 @@ export class PostgresStore implements ServerStore {
         clearTimeout(timer);
         this.inFlight.delete(tracked);
       });
-    const tracked = work.catch(() => {});
-    this.inFlight.add(tracked);
-    void p.catch(() => {});
-    return p;
   }
 }
