@@ -7,9 +7,12 @@
  *
  * Tables:
  *   sessions(id, session_id, head)  one row per session; `head` is its last seq.
- *   ops(sid, seq, op_id, entry)     one row per op: `entry` is the stored record text
- *                                   (the ops.jsonl line: exact bytes, key order kept,
- *                                   canonical domain_op), unique (sid, seq) and (sid, op_id).
+ *   ops(sid, seq, op_id, entry)     one row per op: `entry` is the entry's JSON text, as
+ *                                   given (text, not jsonb: jsonb would reorder keys, refuse
+ *                                   \u0000 and fold duplicate keys), unique (sid, seq) and (sid, op_id).
+ *
+ * ops.sid has no foreign key: its per-row trigger tripled an append's cost, and append_ops, the
+ * only writer, takes sid from the session row it holds locked.
  *
  * append_ops(session, ids, entries, channel), one round trip per push:
  *   1. lock the session's row (creating it on first use) until commit;
@@ -41,7 +44,7 @@ export const MIGRATIONS: readonly Migration[] = [
          head bigint NOT NULL DEFAULT 0 CHECK (head >= 0)
        )`,
       `CREATE TABLE $schema.ops (
-         sid bigint NOT NULL REFERENCES $schema.sessions (id),
+         sid bigint NOT NULL,
          seq bigint NOT NULL CHECK (seq > 0),
          op_id text COLLATE "C" NOT NULL,
          entry text NOT NULL,

@@ -21,7 +21,7 @@
  * waits on a dead database longer than `operationTimeoutMs`.
  */
 import { ClosedError, CorruptRecordError, OpLogError } from '../../../core/errors.js';
-import { decodeRecord, encodeEntry, verifyOpEntry } from '../../../core/entry.js';
+import { assertOpEntry, decodeRecord, verifyOpEntry } from '../../../core/entry.js';
 import type { OpEntry } from '../../../core/types.js';
 import type { ServerStore, StoreAppendResult, StoreReadResult } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
@@ -121,16 +121,18 @@ export class PostgresStore implements ServerStore {
 
   append(sessionId: string, ops: readonly OpEntry[]): Promise<StoreAppendResult> {
     return this.run('append', async () => {
-      // The stored text is the ops.jsonl record; repeats inside the batch never reach the database.
+      // The caller verified every id (the port's contract); the shape is checked again, cheaply, so nothing
+      // unreadable is ever stored. The stored text is the entry's JSON, exactly as given (own "__proto__"
+      // keys included). Repeats inside the batch never reach the database.
       const ids: string[] = [];
       const records: string[] = [];
       const inBatch = new Set<string>();
       for (const op of ops) {
-        const { entry, record } = encodeEntry(op);
-        if (inBatch.has(entry.op_id)) continue;
-        inBatch.add(entry.op_id);
-        ids.push(entry.op_id);
-        records.push(record);
+        assertOpEntry(op);
+        if (inBatch.has(op.op_id)) continue;
+        inBatch.add(op.op_id);
+        ids.push(op.op_id);
+        records.push(JSON.stringify(op));
       }
       if (ids.length === 0) return { accepted: 0, duplicates: ops.length, head: await this.readHead(sessionId) };
       const { rows } = await this.pool.query({

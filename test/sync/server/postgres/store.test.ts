@@ -1,6 +1,6 @@
 // PostgresStore against the real PostgreSQL: what only a shared database store has to get right.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeOpId, CorruptRecordError, makeOpEntry, StorageError, type OpEntry } from '../../../../src/index.js';
+import { computeOpId, CorruptRecordError, InvalidEntryError, makeOpEntry, StorageError, type OpEntry } from '../../../../src/index.js';
 import { PostgresStore, redactUrl, StoreUnavailableError } from '../../../../src/postgres.js';
 import { MIGRATIONS } from '../../../../src/sync/server/postgres/migrations.js';
 import { adminSql, dropSchema, freshSchemaName, PG_URL, type Admin } from './pg.js';
@@ -75,7 +75,7 @@ describe('PostgresStore schema', () => {
 });
 
 describe('PostgresStore records', () => {
-  it('keeps each op as its ops.jsonl record (exact text, __proto__ keys included) and verifies ids on read', async () => {
+  it('keeps each op as its JSON text (__proto__ keys, \\u0000 and astral characters included) and verifies ids on read', async () => {
     const schema = schemaFor('rec');
     const store = await open(schema, { listen: false });
     const op = JSON.parse('{"op":"patch","__proto__":{"x":1},"z":"\\u0000","emoji":"🎹","n":1.5}');
@@ -86,7 +86,7 @@ describe('PostgresStore records', () => {
     await store.append('s', [received]);
     const [row] = await admin.q<{ op_id: string; entry: string }>(`SELECT op_id, entry FROM "${schema}".ops`);
     expect(row!.op_id).toBe(e.op_id);
-    expect((row!.entry as string).startsWith(`{"op_id":"${e.op_id}"`)).toBe(true);
+    expect(row!.entry).toBe(JSON.stringify(received));
     const { ops: [back] } = await store.read('s', 0, 10);
     expect(back).toEqual(received);
     expect(Object.hasOwn(back!.domain_op, '__proto__')).toBe(true);
@@ -116,6 +116,16 @@ describe('PostgresStore appends', () => {
     expect((await admin.q<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".ops`))[0]!.n).toBe(2);
     await admin.q(`ALTER TABLE "${schema}".ops DROP CONSTRAINT no_carol_3`);
     expect(await store.append('s', bad)).toEqual({ accepted: 3, duplicates: 0, head: 5 });
+  });
+
+  it('refuses a malformed entry in a batch and stores nothing from it', async () => {
+    const schema = schemaFor('shape');
+    const store = await open(schema, { listen: false });
+    const good = ops(2);
+    const bad = { ...ops(1, 'eve')[0]!, lamport_ts: -1 } as OpEntry;
+    await expect(store.append('s', [good[0]!, bad, good[1]!])).rejects.toBeInstanceOf(InvalidEntryError);
+    expect(await store.head('s')).toBe(0);
+    expect(await store.listSessions()).toEqual([]);
   });
 
   it('keeps seqs gapless and each op once when two stores append the same ops to one session at once', async () => {
