@@ -22,7 +22,9 @@
  */
 import { ClosedError, CorruptRecordError, OpLogError } from '../../../core/errors.js';
 import { assertOpEntry, decodeRecord, verifyOpEntry } from '../../../core/entry.js';
+import { compareCodePoints } from '../../../core/compare.js';
 import type { OpEntry } from '../../../core/types.js';
+import { checkReadArgs } from '../store-args.js';
 import type { ServerStore, StoreAppendResult, StoreReadResult } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import {
@@ -150,6 +152,7 @@ export class PostgresStore implements ServerStore {
 
   read(sessionId: string, after: number, limit: number): Promise<StoreReadResult> {
     return this.run('read', async () => {
+      checkReadArgs(after, limit);
       const { rows } = await this.pool.query({
         name: `${this.schema}.read`,
         text: this.sql.read,
@@ -195,7 +198,7 @@ export class PostgresStore implements ServerStore {
   listSessions(): Promise<string[]> {
     return this.run('listSessions', async () => {
       const { rows } = await this.pool.query({ text: this.sql.sessions, rowMode: 'array' });
-      return rows.map((r) => r[0] as string).sort();
+      return rows.map((r) => r[0] as string).sort(compareCodePoints);
     });
   }
 
