@@ -22,6 +22,10 @@ const external = [
   'eventsource-parser',
   'pg',
   'vitest',
+  'hono',
+  /^hono\//,
+  '@hono/node-server',
+  'jose',
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),
 ];
@@ -38,6 +42,7 @@ export default defineConfig({
       entry: {
         index: resolve(import.meta.dirname, 'src/index.ts'),
         node: resolve(import.meta.dirname, 'src/node.ts'),
+        server: resolve(import.meta.dirname, 'src/server.ts'),
         postgres: resolve(import.meta.dirname, 'src/postgres.ts'),
         conformance: resolve(import.meta.dirname, 'src/conformance.ts'),
         cli: resolve(import.meta.dirname, 'src/cli.ts'),
