@@ -75,15 +75,15 @@ export class PostgresStore implements ServerStore {
     this.schema = schema;
     this.description = `${redactUrl(options.url)} (schema ${schema})`;
     this.channel = `muse_oplog:${schema}`;
-    this.verifyOnRead = options.verifyOnRead ?? true;
+    this.verifyOnRead = options.verifyOnRead ?? false;
     this.operationTimeoutMs = options.operationTimeoutMs ?? 15_000;
     const s = `"${schema}"`;
     this.sql = {
       append: `SELECT out_accepted, out_head FROM ${s}.append_ops($1, $2::text[], $3::text[], $4)`,
-      read: `SELECT s.head, o.seq, o.entry
+      read: `SELECT s.head, o.seq, o.entry, o.op_id
              FROM ${s}.sessions s
              LEFT JOIN LATERAL (
-               SELECT seq, entry FROM ${s}.ops WHERE sid = s.id AND seq > $2 ORDER BY seq LIMIT $3
+               SELECT seq, entry, op_id FROM ${s}.ops WHERE sid = s.id AND seq > $2 ORDER BY seq LIMIT $3
              ) o ON true
              WHERE s.session_id = $1`,
       head: `SELECT head FROM ${s}.sessions WHERE session_id = $1`,
@@ -170,7 +170,7 @@ export class PostgresStore implements ServerStore {
         if (Number(row[1]) !== seq) {
           throw new CorruptRecordError(sessionId, seq - 1, `seq ${seq} is missing (found ${row[1]})`);
         }
-        ops[i] = this.decode(sessionId, seq, row[2] as string);
+        ops[i] = this.decode(sessionId, seq, row[2] as string, row[3] as string);
       }
       return { ops, cursor: seq, head };
     });
@@ -221,9 +221,11 @@ export class PostgresStore implements ServerStore {
     return rows.length === 0 ? 0 : Number(rows[0]![0]);
   }
 
-  private decode(sessionId: string, seq: number, record: string): OpEntry {
+  /** Parse and shape-check a stored entry, and check it is the op its row says; hash it too with `verifyOnRead`. */
+  private decode(sessionId: string, seq: number, record: string, opId: string): OpEntry {
     try {
       const entry = decodeRecord(record);
+      if (entry.op_id !== opId) throw new Error(`the row holds op ${opId} but its entry is op ${entry.op_id}`);
       if (this.verifyOnRead) verifyOpEntry(entry);
       return entry;
     } catch (error) {

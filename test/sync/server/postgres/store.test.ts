@@ -93,9 +93,19 @@ describe('PostgresStore records', () => {
     expect(computeOpId(back!)).toBe(e.op_id);
   });
 
-  it('reports a row altered in the database instead of serving it', async () => {
-    const schema = schemaFor('tamper');
+  it('reports a row whose entry is not the op the row names', async () => {
+    const schema = schemaFor('swap');
     const store = await open(schema, { listen: false });
+    const [x, y] = ops(2);
+    await store.append('s', [x!, y!]);
+    await admin.q(`UPDATE "${schema}".ops SET entry = $1 WHERE seq = 1`, [JSON.stringify(y)]);
+    await expect(store.read('s', 0, 10)).rejects.toBeInstanceOf(CorruptRecordError);
+    expect((await store.read('s', 1, 10)).ops).toEqual([y]);
+  });
+
+  it('with verifyOnRead, reports a row whose content was altered in the database instead of serving it', async () => {
+    const schema = schemaFor('tamper');
+    const store = await open(schema, { listen: false, verifyOnRead: true });
     await store.append('s', ops(3));
     await admin.q(`UPDATE "${schema}".ops SET entry = replace(entry, 'note:1', 'note:9') WHERE seq = 2`);
     await expect(store.read('s', 0, 10)).rejects.toBeInstanceOf(CorruptRecordError);
