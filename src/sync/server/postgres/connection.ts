@@ -34,6 +34,8 @@ export interface PostgresStoreOptions {
    * Reading costs about three times the CPU with it on.
    */
   verifyOnRead?: boolean;
+  /** Newest ops kept in memory for the streams and pulls that read them right after an append (tail-cache.ts). Default 50,000; 0 turns it off. */
+  cacheOps?: number;
   /** Listen for other processes' appends (LISTEN/NOTIFY). Default true. */
   listen?: boolean;
   /** Milliseconds between liveness checks of the listening connection. Default 5,000. */

@@ -39,6 +39,7 @@ import {
 import { toStoreError } from './errors.js';
 import { migrate } from './migrations.js';
 import { HeadListener } from './notifications.js';
+import { TailCache } from './tail-cache.js';
 
 interface Watched {
   listeners: Set<(head: number) => void>;
@@ -64,6 +65,8 @@ export class PostgresStore implements ServerStore {
   private readonly operationTimeoutMs: number;
   private readonly watched = new Map<string, Watched>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly cache: TailCache;
+  private readonly reading = new Map<string, Promise<StoreReadResult>>();
   private listener: HeadListener | undefined;
   private closed = false;
 
@@ -77,6 +80,7 @@ export class PostgresStore implements ServerStore {
     this.channel = `muse_oplog:${schema}`;
     this.verifyOnRead = options.verifyOnRead ?? false;
     this.operationTimeoutMs = options.operationTimeoutMs ?? 15_000;
+    this.cache = new TailCache(options.cacheOps ?? 50_000);
     const s = `"${schema}"`;
     this.sql = {
       append: `SELECT out_accepted, out_head FROM ${s}.append_ops($1, $2::text[], $3::text[], $4)`,
@@ -106,7 +110,10 @@ export class PostgresStore implements ServerStore {
           settings,
           channel: store.channel,
           healthCheckMs: options.listenHealthCheckMs ?? 5000,
-          onHead: (sessionId, head) => store.tell(sessionId, head),
+          onHead: (sessionId, head) => {
+            store.cache.noteHead(sessionId, head);
+            store.tell(sessionId, head);
+          },
           onListening: (reconnected) => {
             if (reconnected) void store.rereadWatched();
           },
@@ -128,6 +135,7 @@ export class PostgresStore implements ServerStore {
       // keys included). Repeats inside the batch never reach the database.
       const ids: string[] = [];
       const records: string[] = [];
+      const unique: OpEntry[] = [];
       const inBatch = new Set<string>();
       for (const op of ops) {
         assertOpEntry(op);
@@ -135,6 +143,7 @@ export class PostgresStore implements ServerStore {
         inBatch.add(op.op_id);
         ids.push(op.op_id);
         records.push(JSON.stringify(op));
+        unique.push(op);
       }
       if (ids.length === 0) return { accepted: 0, duplicates: ops.length, head: await this.readHead(sessionId) };
       const { rows } = await this.pool.query({
@@ -145,6 +154,8 @@ export class PostgresStore implements ServerStore {
       });
       const accepted = Number(rows[0]![0]);
       const head = Number(rows[0]![1]);
+      // Every op new: they hold seqs head-accepted+1 … head, in batch order.
+      if (accepted === ids.length) this.cache.add(sessionId, head - accepted + 1, unique);
       if (accepted > 0) this.tell(sessionId, head);
       return { accepted, duplicates: ops.length - accepted, head };
     });
@@ -153,27 +164,42 @@ export class PostgresStore implements ServerStore {
   read(sessionId: string, after: number, limit: number): Promise<StoreReadResult> {
     return this.run('read', async () => {
       checkReadArgs(after, limit);
-      const { rows } = await this.pool.query({
-        name: `${this.schema}.read`,
-        text: this.sql.read,
-        values: [sessionId, after, limit],
-        rowMode: 'array',
-      });
-      if (rows.length === 0) return { ops: [], cursor: after, head: 0 };
-      const head = Number(rows[0]![0]);
-      if (rows[0]![1] === null) return { ops: [], cursor: after, head };
-      const ops: OpEntry[] = new Array(rows.length);
-      let seq = after;
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        seq++;
-        if (Number(row[1]) !== seq) {
-          throw new CorruptRecordError(sessionId, seq - 1, `seq ${seq} is missing (found ${row[1]})`);
-        }
-        ops[i] = this.decode(sessionId, seq, row[2] as string, row[3] as string);
+      const cached = this.cache.read(sessionId, after, limit);
+      if (cached !== undefined) return cached;
+      // Many streams wake on one append and ask for the same range: one query answers them all.
+      const key = `${after} ${limit} ${sessionId}`;
+      let pending = this.reading.get(key);
+      if (pending === undefined) {
+        pending = this.readDb(sessionId, after, limit).finally(() => this.reading.delete(key));
+        this.reading.set(key, pending);
       }
-      return { ops, cursor: seq, head };
+      return pending;
     });
+  }
+
+  private async readDb(sessionId: string, after: number, limit: number): Promise<StoreReadResult> {
+    const { rows } = await this.pool.query({
+      name: `${this.schema}.read`,
+      text: this.sql.read,
+      values: [sessionId, after, limit],
+      rowMode: 'array',
+    });
+    if (rows.length === 0) return { ops: [], cursor: after, head: 0 };
+    const head = Number(rows[0]![0]);
+    if (rows[0]![1] === null) return { ops: [], cursor: after, head };
+    const ops: OpEntry[] = new Array(rows.length);
+    let seq = after;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      seq++;
+      if (Number(row[1]) !== seq) {
+        throw new CorruptRecordError(sessionId, seq - 1, `seq ${seq} is missing (found ${row[1]})`);
+      }
+      ops[i] = this.decode(sessionId, seq, row[2] as string, row[3] as string);
+    }
+    this.cache.add(sessionId, after + 1, ops);
+    this.cache.noteHead(sessionId, head);
+      return { ops, cursor: seq, head };
   }
 
   head(sessionId: string): Promise<number> {
@@ -207,6 +233,7 @@ export class PostgresStore implements ServerStore {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
     this.watched.clear();
+    this.cache.clear();
     await this.listener?.close();
     await this.pool.end().catch(() => {});
   }
@@ -254,7 +281,10 @@ export class PostgresStore implements ServerStore {
     if (sessions.length === 0 || this.closed) return;
     try {
       const { rows } = await this.pool.query({ text: this.sql.heads, values: [sessions], rowMode: 'array' });
-      for (const [sessionId, head] of rows) this.tell(sessionId as string, Number(head), true);
+      for (const [sessionId, head] of rows) {
+        this.cache.noteHead(sessionId as string, Number(head));
+        this.tell(sessionId as string, Number(head), true);
+      }
     } catch {
       // The database went away again; the next reconnect reads again.
     }

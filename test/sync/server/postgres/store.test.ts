@@ -99,15 +99,17 @@ describe('PostgresStore records', () => {
     const [x, y] = ops(2);
     await store.append('s', [x!, y!]);
     await admin.q(`UPDATE "${schema}".ops SET entry = $1 WHERE seq = 1`, [JSON.stringify(y)]);
-    await expect(store.read('s', 0, 10)).rejects.toBeInstanceOf(CorruptRecordError);
-    expect((await store.read('s', 1, 10)).ops).toEqual([y]);
+    const reader = await open(schema, { listen: false }); // another server: nothing of the session in memory
+    await expect(reader.read('s', 0, 10)).rejects.toBeInstanceOf(CorruptRecordError);
+    expect((await reader.read('s', 1, 10)).ops).toEqual([y]);
   });
 
   it('with verifyOnRead, reports a row whose content was altered in the database instead of serving it', async () => {
     const schema = schemaFor('tamper');
-    const store = await open(schema, { listen: false, verifyOnRead: true });
-    await store.append('s', ops(3));
+    const writer = await open(schema, { listen: false });
+    await writer.append('s', ops(3));
     await admin.q(`UPDATE "${schema}".ops SET entry = replace(entry, 'note:1', 'note:9') WHERE seq = 2`);
+    const store = await open(schema, { listen: false, verifyOnRead: true });
     await expect(store.read('s', 0, 10)).rejects.toBeInstanceOf(CorruptRecordError);
     expect((await store.read('s', 0, 1)).ops).toHaveLength(1); // the intact prefix is still served
   });
@@ -154,6 +156,37 @@ describe('PostgresStore appends', () => {
     expect(new Set(read.ops.map((o) => o.op_id)).size).toBe(400);
     const seqs = await admin.q<{ seq: number }>(`SELECT seq::int FROM "${schema}".ops ORDER BY seq`);
     expect(seqs.map((r) => r.seq)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+  });
+});
+
+describe('PostgresStore reads with other writers', () => {
+  it('never hides from a reader an op another process stored: past what it holds in memory, it asks the database', async () => {
+    const schema = schemaFor('tail');
+    const [a, b] = [await open(schema, { listen: false }), await open(schema, { listen: false })];
+    const mine = ops(3, 'a');
+    const theirs = ops(2, 'b');
+    await a.append('s', mine); // seqs 1-3, kept in a's memory
+    await b.append('s', theirs); // seqs 4-5, a has not heard (no LISTEN here)
+    // reading from the end of what a holds goes to the database
+    expect((await a.read('s', 3, 10)).ops).toEqual(theirs);
+    // and from the start, a continuous run now: everything, in seq order
+    const all = await a.read('s', 0, 10);
+    expect(all.ops.map((o) => o.op_id)).toEqual([...mine, ...theirs].map((o) => o.op_id));
+    expect(all).toMatchObject({ cursor: 5, head: 5 });
+  });
+
+  it('after hearing of a higher head, reads past its memory go to the database', async () => {
+    const schema = schemaFor('tailhead');
+    const [a, b] = [await open(schema), await open(schema, { listen: false })];
+    const heads: number[] = [];
+    a.subscribe('s', (h) => heads.push(h));
+    const mine = ops(3, 'a');
+    await a.append('s', mine);
+    await b.append('s', ops(2, 'b'));
+    await until(() => heads.includes(5));
+    const r = await a.read('s', 1, 10);
+    expect(r).toMatchObject({ cursor: 5, head: 5 });
+    expect(r.ops).toHaveLength(4);
   });
 });
 
