@@ -19,7 +19,8 @@
  *   2. insert the ops whose id the session does not hold, numbered head+1, head+2, …
  *      in batch order (a new statement, so a new snapshot: it sees every op
  *      committed by the append that held the lock before);
- *   3. move head, and pg_notify(channel, '<head> <session>') — sent on commit only.
+ *   3. move head, and pg_notify(channel, '<head> <session>') — sent on commit only;
+ *   4. answer how many were new, the head, and (only when some were not) which were held.
  * Appends to one session so run one at a time and commit in seq order: a
  * reader's snapshot always holds a gapless prefix of the session.
  */
@@ -52,12 +53,13 @@ export const MIGRATIONS: readonly Migration[] = [
          UNIQUE (sid, op_id)
        )`,
       `CREATE FUNCTION $schema.append_ops(p_session text, p_ids text[], p_entries text[], p_channel text)
-       RETURNS TABLE (out_accepted integer, out_head bigint)
+       RETURNS TABLE (out_accepted integer, out_head bigint, out_held integer[])
        LANGUAGE plpgsql VOLATILE AS $fn$
        DECLARE
          v_sid bigint;
          v_head bigint;
          v_new integer;
+         v_held integer[];
        BEGIN
          SELECT s.id, s.head INTO v_sid, v_head FROM $schema.sessions s WHERE s.session_id = p_session FOR UPDATE;
          IF NOT FOUND THEN
@@ -69,12 +71,18 @@ export const MIGRATIONS: readonly Migration[] = [
          FROM unnest(p_ids, p_entries) WITH ORDINALITY AS t(op_id, entry, ord)
          WHERE NOT EXISTS (SELECT 1 FROM $schema.ops o WHERE o.sid = v_sid AND o.op_id = t.op_id);
          GET DIAGNOSTICS v_new = ROW_COUNT;
+         IF v_new < cardinality(p_ids) THEN
+           -- which ops were held already (1-based positions in p_ids): rare, so found only when needed
+           SELECT array_agg(t.ord::integer ORDER BY t.ord) INTO v_held
+           FROM unnest(p_ids) WITH ORDINALITY AS t(op_id, ord)
+           WHERE EXISTS (SELECT 1 FROM $schema.ops o WHERE o.sid = v_sid AND o.op_id = t.op_id AND o.seq <= v_head);
+         END IF;
          IF v_new > 0 THEN
            v_head := v_head + v_new;
            UPDATE $schema.sessions SET head = v_head WHERE id = v_sid;
            PERFORM pg_notify(p_channel, v_head::text || ' ' || p_session);
          END IF;
-         RETURN QUERY SELECT v_new, v_head;
+         RETURN QUERY SELECT v_new, v_head, v_held;
        END
        $fn$`,
     ],

@@ -5,7 +5,9 @@
  * Every call is one statement, one round trip. An append calls the
  * `append_ops` function (migrations.ts): it locks the session's row for the
  * transaction, stores the ops the session does not hold numbered head+1,
- * head+2, … in one insert from `unnest`, moves head and notifies. Appends to a
+ * head+2, … in one insert from `unnest`, moves head and notifies. Appends to
+ * one session that arrive while one is in flight go together in the next
+ * call (group-commit.ts): one transaction and one WAL flush for all of them. Appends to a
  * session so commit one after another in seq order, which is what makes a
  * pull of `seq > cursor` safe while others write: it never skips an op that
  * commits later (with a plain `bigserial`, seq 11 can commit before seq 10).
@@ -38,6 +40,7 @@ import {
 } from './connection.js';
 import { toStoreError } from './errors.js';
 import { migrate } from './migrations.js';
+import { GroupCommit, type GroupSendResult } from './group-commit.js';
 import { HeadListener } from './notifications.js';
 import { TailCache } from './tail-cache.js';
 
@@ -67,6 +70,7 @@ export class PostgresStore implements ServerStore {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly cache: TailCache;
   private readonly reading = new Map<string, Promise<StoreReadResult>>();
+  private readonly groups: GroupCommit;
   private listener: HeadListener | undefined;
   private closed = false;
 
@@ -81,9 +85,13 @@ export class PostgresStore implements ServerStore {
     this.verifyOnRead = options.verifyOnRead ?? false;
     this.operationTimeoutMs = options.operationTimeoutMs ?? 15_000;
     this.cache = new TailCache(options.cacheOps ?? 50_000);
+    this.groups = new GroupCommit(
+      (sessionId, ids, records) => this.sendGroup(sessionId, ids, records),
+      (sessionId, first, fresh) => this.cache.add(sessionId, first, fresh),
+    );
     const s = `"${schema}"`;
     this.sql = {
-      append: `SELECT out_accepted, out_head FROM ${s}.append_ops($1, $2::text[], $3::text[], $4)`,
+      append: `SELECT out_accepted, out_head, out_held FROM ${s}.append_ops($1, $2::text[], $3::text[], $4)`,
       read: `SELECT s.head, o.seq, o.entry, o.op_id
              FROM ${s}.sessions s
              LEFT JOIN LATERAL (
@@ -133,7 +141,6 @@ export class PostgresStore implements ServerStore {
       // The caller verified every id (the port's contract); the shape is checked again, cheaply, so nothing
       // unreadable is ever stored. The stored text is the entry's JSON, exactly as given (own "__proto__"
       // keys included). Repeats inside the batch never reach the database.
-      const ids: string[] = [];
       const records: string[] = [];
       const unique: OpEntry[] = [];
       const inBatch = new Set<string>();
@@ -141,21 +148,11 @@ export class PostgresStore implements ServerStore {
         assertOpEntry(op);
         if (inBatch.has(op.op_id)) continue;
         inBatch.add(op.op_id);
-        ids.push(op.op_id);
         records.push(JSON.stringify(op));
         unique.push(op);
       }
-      if (ids.length === 0) return { accepted: 0, duplicates: ops.length, head: await this.readHead(sessionId) };
-      const { rows } = await this.pool.query({
-        name: `${this.schema}.append`,
-        text: this.sql.append,
-        values: [sessionId, ids, records, this.channel],
-        rowMode: 'array',
-      });
-      const accepted = Number(rows[0]![0]);
-      const head = Number(rows[0]![1]);
-      // Every op new: they hold seqs head-accepted+1 … head, in batch order.
-      if (accepted === ids.length) this.cache.add(sessionId, head - accepted + 1, unique);
+      if (unique.length === 0) return { accepted: 0, duplicates: ops.length, head: await this.readHead(sessionId) };
+      const { accepted, head } = await this.groups.append(sessionId, unique, records);
       if (accepted > 0) this.tell(sessionId, head);
       return { accepted, duplicates: ops.length - accepted, head };
     });
@@ -236,6 +233,19 @@ export class PostgresStore implements ServerStore {
     this.cache.clear();
     await this.listener?.close();
     await this.pool.end().catch(() => {});
+  }
+
+  /** One append_ops call: one transaction for a group of appends (group-commit.ts). */
+  private async sendGroup(sessionId: string, ids: string[], records: string[]): Promise<GroupSendResult> {
+    const { rows } = await this.pool.query({
+      name: `${this.schema}.append`,
+      text: this.sql.append,
+      values: [sessionId, ids, records, this.channel],
+      rowMode: 'array',
+    });
+    const row = rows[0]!;
+    const heldOrds = (row[2] as number[] | null) ?? [];
+    return { head: Number(row[1]), held: new Set(heldOrds.map((ord) => ord - 1)) };
   }
 
   private async readHead(sessionId: string): Promise<number> {
