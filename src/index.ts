@@ -6,6 +6,7 @@ export {
   computeOpId,
   isOpId,
   makeOpEntry,
+  MAX_LAMPORT_TS,
   opIdPreimage,
   verifyOpEntry,
   type HashedFields,
@@ -16,7 +17,8 @@ export { compareCodePoints } from './core/compare.js';
 export { assertValidSessionId, isValidSessionId } from './core/session-id.js';
 export { decodeCheckpoint, encodeCheckpoint } from './core/checkpoint.js';
 export { exportJsonl, importJsonl, parseJsonl, type ImportResult } from './core/jsonl.js';
-export { OpLog, listSessions, type AppendResult, type OpLogOptions, type SkippedRecord } from './core/log.js';
+export { OpLog, listSessions, type OpLogOptions, type SkippedRecord } from './core/log.js';
+export type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from './core/session-log.js';
 export * from './core/errors.js';
 export type * from './core/types.js';
 export type { SessionStorage, StorageAdapter } from './storage/adapter.js';
