@@ -8,6 +8,7 @@ import { postgresStore } from '../postgres-store.js';
 import { fileStore } from '../stores.js';
 import { catchupRow } from './catchup.js';
 import { concurrentPushRow } from './concurrent-push.js';
+import { httpPushRow } from './http-push.js';
 import { incrementalRow } from './incremental.js';
 import { CROSS_SERVER_P99_TARGET_MS, liveLatencyRow } from './live-latency.js';
 import { yjsCatchupRow } from './yjs-catchup.js';
@@ -23,6 +24,9 @@ export const ROWS: SyncRow[] = [
   liveLatencyRow(postgresStore, 2, CROSS_SERVER_P99_TARGET_MS),
   concurrentPushRow(postgresStore),
   concurrentPushRow(postgresStore, 2, 20_000),
+  httpPushRow(fileStore),
+  httpPushRow(postgresStore),
+  httpPushRow(postgresStore, 2, 20_000),
   yjsCatchupRow(1),
   yjsCatchupRow(4),
 ];
