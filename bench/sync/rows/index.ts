@@ -4,11 +4,13 @@
  * `--store postgres` was given).
  */
 import type { SyncRow } from '../row.js';
+import { postgresStore } from '../postgres-store.js';
 import { fileStore } from '../stores.js';
 import { catchupRow } from './catchup.js';
 import { concurrentPushRow } from './concurrent-push.js';
+import { httpPushRow } from './http-push.js';
 import { incrementalRow } from './incremental.js';
-import { liveLatencyRow } from './live-latency.js';
+import { CROSS_SERVER_P99_TARGET_MS, liveLatencyRow } from './live-latency.js';
 import { yjsCatchupRow } from './yjs-catchup.js';
 
 export const ROWS: SyncRow[] = [
@@ -17,6 +19,15 @@ export const ROWS: SyncRow[] = [
   incrementalRow(fileStore),
   liveLatencyRow(fileStore),
   concurrentPushRow(fileStore),
+  // --store postgres: the same rows on PostgreSQL, with one and with two server processes
+  catchupRow(postgresStore),
+  incrementalRow(postgresStore),
+  liveLatencyRow(postgresStore, 2, CROSS_SERVER_P99_TARGET_MS),
+  concurrentPushRow(postgresStore),
+  concurrentPushRow(postgresStore, 2, 20_000),
+  httpPushRow(fileStore),
+  httpPushRow(postgresStore),
+  httpPushRow(postgresStore, 2, 20_000),
   yjsCatchupRow(1),
   yjsCatchupRow(4),
 ];

@@ -14,10 +14,12 @@ import { percentile, round } from '../stats.js';
 import type { BenchStore } from '../stores.js';
 
 export const LIVE_P99_TARGET_MS = 50;
+/** Issue 11: A and B on different server processes sharing PostgreSQL. */
+export const CROSS_SERVER_P99_TARGET_MS = 100;
 const SAMPLES = 400;
 const WARMUP = 20;
 
-export function liveLatencyRow(store: BenchStore, processes = 1): SyncRow {
+export function liveLatencyRow(store: BenchStore, processes = 1, target = LIVE_P99_TARGET_MS): SyncRow {
   const where = processes === 1 ? `${store.id} store` : `${store.id} store, A and B on different servers`;
   return {
     id: `live-${store.id}${processes === 1 ? '' : `-x${processes}`}`,
@@ -70,7 +72,7 @@ export function liveLatencyRow(store: BenchStore, processes = 1): SyncRow {
         return {
           metrics: [
             { key: 'p50', value: round(percentile(samples, 50)), unit: 'ms', better: 'lower' },
-            { key: 'p99', value: round(percentile(samples, 99)), unit: 'ms', better: 'lower', target: LIVE_P99_TARGET_MS },
+            { key: 'p99', value: round(percentile(samples, 99)), unit: 'ms', better: 'lower', target },
             { key: 'max', value: round(Math.max(...samples)), unit: 'ms', better: 'lower' },
           ],
           notes: [`${SAMPLES} appends one at a time (after ${WARMUP} warm-up); includes A's 5 ms push delay and three fsyncs (A, server, B)`],
