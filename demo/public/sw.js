@@ -1,0 +1,81 @@
+// The demo's service worker: keeps the app shell so the page opens offline after one visit.
+//
+// On install it caches the page and every module it imports, found by following the
+// `import`/`from`/`new Worker(...)` specifiers from index.html (this works for the Vite dev server,
+// which serves each module on its own, and for a production build alike). At run time every
+// same-origin GET goes to the network first and refreshes the cache; when the network fails
+// (offline, or the dev server stopped) the cached copy answers. The sync server is another origin
+// and is never cached: ops live in the log, not in this cache.
+const CACHE = 'muse-demo-shell-v1';
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\bnew\s+(?:Shared)?Worker\s*\(\s*)["']([^"'\s]+)["']|\b(?:src|href)\s*=\s*["']([^"'\s]+)["']/g;
+const MAX_FILES = 800;
+
+async function crawl() {
+  const cache = await caches.open(CACHE);
+  const seen = new Set();
+  const queue = [new URL('./', self.registration.scope).href];
+  while (queue.length && seen.size < MAX_FILES) {
+    const url = queue.shift();
+    if (seen.has(url)) continue;
+    seen.add(url);
+    let response;
+    try {
+      response = await fetch(url, { cache: 'no-store' });
+    } catch {
+      continue;
+    }
+    if (!response.ok) continue;
+    await cache.put(url, response.clone());
+    const type = response.headers.get('content-type') || '';
+    if (!/javascript|html|css|typescript/.test(type)) continue;
+    const text = await response.text();
+    for (const m of text.matchAll(SPECIFIER)) {
+      const spec = m[1] || m[2];
+      if (!spec || spec.startsWith('data:') || spec.startsWith('blob:') || spec.startsWith('#')) continue;
+      let next;
+      try {
+        next = new URL(spec, url);
+      } catch {
+        continue;
+      }
+      if (next.origin !== self.location.origin) continue;
+      next.hash = '';
+      if (!seen.has(next.href)) queue.push(next.href);
+    }
+  }
+}
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(crawl().finally(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  event.respondWith(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      try {
+        const response = await fetch(request);
+        if (response.ok) await cache.put(request, response.clone());
+        return response;
+      } catch (err) {
+        const cached =
+          (await cache.match(request)) ||
+          (request.mode === 'navigate' ? (await cache.match(request, { ignoreSearch: true })) || (await cache.match(new URL('./', self.registration.scope).href)) : undefined);
+        if (cached) return cached;
+        throw err;
+      }
+    })(),
+  );
+});
