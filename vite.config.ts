@@ -19,6 +19,7 @@ const external = [
   '@noble/hashes/sha2.js',
   '@noble/hashes/utils.js',
   'idb-keyval',
+  'eventsource-parser',
   'vitest',
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),

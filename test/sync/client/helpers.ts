@@ -1,0 +1,208 @@
+/** Shared by the sync client tests. */
+import {
+  makeOpEntry,
+  OpLog,
+  SyncError,
+  type EnvironmentSignal,
+  type OpEntry,
+  type OpsEvent,
+  type PullResponse,
+  type PushResponse,
+  type StreamHandlers,
+  type SyncEnvironment,
+  type SyncTransport,
+} from '../../../src/index.js';
+import type { LogChange, LogListener, SessionLog } from '../../../src/core/session-log.js';
+
+/**
+ * The log as a SessionLog. Until OpLog implements `subscribe` and positioned
+ * `entries` itself, a thin wrapper adds them (appends through the wrapper are
+ * the only ones its subscribers see).
+ */
+export function asSessionLog(log: OpLog): SessionLog {
+  if (typeof (log as unknown as SessionLog).subscribe === 'function') return log as unknown as SessionLog;
+  const listeners = new Set<LogListener>();
+  const notify = (entries: readonly OpEntry[], results: readonly { appended: boolean; position: number }[]) => {
+    const change: { entries: OpEntry[]; positions: number[] } = { entries: [], positions: [] };
+    results.forEach((r, i) => {
+      if (r.appended) {
+        change.entries.push(entries[i]!);
+        change.positions.push(r.position);
+      }
+    });
+    if (change.entries.length === 0) return;
+    for (const l of [...listeners]) l(change as LogChange);
+  };
+  async function* entries(from = 0, options?: { positions: true }) {
+    let position = from;
+    for await (const entry of log.entries(from)) {
+      yield options?.positions ? { entry, position } : entry;
+      position++;
+    }
+  }
+  const wrapper = {
+    get sessionId() {
+      return log.sessionId;
+    },
+    get length() {
+      return log.length;
+    },
+    get highestLamportTs() {
+      return log.highestLamportTs;
+    },
+    nextLamportTs: () => log.nextLamportTs(),
+    async append(entry: OpEntry) {
+      const r = await log.append(entry);
+      notify([entry], [r]);
+      return r;
+    },
+    async appendBatch(list: readonly OpEntry[]) {
+      const r = await log.appendBatch(list);
+      notify(list, r);
+      return r;
+    },
+    readAll: () => log.readAll(),
+    entries,
+    has: (id: string) => log.has(id),
+    async heads() {
+      const all = await log.readAll();
+      const parents = new Set(all.flatMap((e) => e.parent_op_ids));
+      return all.map((e) => e.op_id).filter((id) => !parents.has(id)).sort();
+    },
+    checkpoint: (id: string) => log.checkpoint(id),
+    readCheckpoint: () => log.readCheckpoint(),
+    replaySinceCheckpoint: () => log.replaySinceCheckpoint(),
+    toStructuredDelta: (d: string) => log.toStructuredDelta(d),
+    subscribe(listener: LogListener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    close: () => log.close(),
+  };
+  return wrapper as unknown as SessionLog;
+}
+
+let opCounter = 0;
+/** A fresh op by `actor` (unique content), appended to `log`. */
+export async function edit(log: SessionLog, actor: string, n = 1): Promise<OpEntry[]> {
+  const out: OpEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = opCounter++;
+    const e = makeOpEntry(actor, 'midi', { op: 'insert', address: `note:${actor}:${k}`, position: k, content_id: `c${k}`, content_summary: `note ${k}` }, log.nextLamportTs());
+    await log.append(e);
+    out.push(e);
+  }
+  return out;
+}
+
+export function sortedIds(entries: readonly OpEntry[]): string[] {
+  return entries.map((e) => e.op_id).sort();
+}
+
+/** An environment the test drives. */
+export class FakeEnvironment implements SyncEnvironment {
+  isHidden = false;
+  private listeners = new Set<(s: EnvironmentSignal) => void>();
+  hidden(): boolean {
+    return this.isHidden;
+  }
+  watch(listener: (s: EnvironmentSignal) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  send(signal: EnvironmentSignal): void {
+    if (signal === 'hidden') this.isHidden = true;
+    if (signal === 'visible') this.isHidden = false;
+    for (const l of [...this.listeners]) l(signal);
+  }
+}
+
+/**
+ * An in-memory server behind the SyncTransport interface, for tests of the
+ * client's logic without HTTP: a gapless seq, idempotent pushes, live streams.
+ */
+export class FakeServer {
+  ops: OpEntry[] = [];
+  private ids = new Set<string>();
+  private waiters = new Set<() => void>();
+  pushes: OpEntry[][] = [];
+  /** Fail the next requests with these errors. */
+  failures: SyncError[] = [];
+  /** Push batches larger than this answer 413. */
+  maxOps = Infinity;
+
+  transport(): SyncTransport {
+    return {
+      push: async (ops) => this.push(ops),
+      pull: async (after, options) => this.pull(after, options?.limit ?? 1000, options?.waitSeconds, options?.signal),
+      stream: (after, handlers, signal) => this.stream(after, handlers, signal),
+    };
+  }
+
+  /** Lose every op after `head` (a restore from an older backup). */
+  restore(head: number): void {
+    for (const op of this.ops.splice(head)) this.ids.delete(op.op_id);
+  }
+
+  private takeFailure(): void {
+    const f = this.failures.shift();
+    if (f) throw f;
+  }
+
+  push(ops: readonly OpEntry[]): PushResponse {
+    this.takeFailure();
+    if (ops.length > this.maxOps) throw new SyncError('PAYLOAD_TOO_LARGE', 'too many', { status: 413 });
+    this.pushes.push([...ops]);
+    let accepted = 0;
+    for (const op of ops) {
+      if (this.ids.has(op.op_id)) continue;
+      this.ids.add(op.op_id);
+      this.ops.push(op);
+      accepted++;
+    }
+    if (accepted) for (const w of [...this.waiters]) w();
+    return { accepted, duplicates: ops.length - accepted, head: this.ops.length };
+  }
+
+  async pull(after: number, limit: number, wait?: number, signal?: AbortSignal): Promise<PullResponse> {
+    this.takeFailure();
+    if (wait && this.ops.length <= after) await this.next(signal, wait * 1000);
+    const ops = this.ops.slice(after, after + limit);
+    return { ops, after, cursor: after + ops.length, head: this.ops.length };
+  }
+
+  private next(signal: AbortSignal | undefined, ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        reject(signal.reason);
+      });
+    });
+  }
+
+  async stream(after: number, handlers: StreamHandlers, signal: AbortSignal): Promise<void> {
+    this.takeFailure();
+    handlers.onOpen();
+    let cursor = after;
+    while (!signal.aborted) {
+      if (this.ops.length > cursor) {
+        const ops = this.ops.slice(cursor);
+        const event: OpsEvent = { ops, cursor: cursor + ops.length };
+        handlers.onBytes();
+        await handlers.onOps(event);
+        cursor = event.cursor;
+        continue;
+      }
+      await this.next(signal, 60_000).catch(() => {});
+    }
+    throw signal.reason;
+  }
+}
