@@ -44,7 +44,7 @@ let sync: { stop(): void; hasUnsynced(): boolean; syncNow(): void } | undefined;
 function roleChanged(): void {
   if (shared.role === 'leader') {
     status.lead();
-    if (!sync && config.sync) sync = startSync(log, config.sync, editor, (patch) => status.publish(patch));
+    if (!sync && config.sync) sync = startSync(log, config.sync, (patch) => status.publish(patch));
     status.publish({});
   } else {
     sync?.stop();

@@ -1,17 +1,53 @@
-// Placeholder until SyncClient lands (client branch).
+/**
+ * The leader tab's sync: a SyncClient over the shared log. Its progress is
+ * kept in IndexedDB (so a reload or a new leader tab resumes), and every
+ * time it is saved the demo also learns which local records the server now
+ * holds: that is what the op log's "on the server" column shows.
+ */
+import { IndexedDbStateStore, SyncClient, type SyncProgress, type SyncStateStore } from '../../src/index.js';
 import type { SessionLog } from '../../src/core/session-log.js';
 import type { NoteOp } from '../model/ops.js';
-import type { Editor } from './editor.js';
 import type { SyncStatus } from './sync-status.js';
 
+export interface DemoSync {
+  stop(): void;
+  hasUnsynced(): boolean;
+  syncNow(): void;
+}
+
 export function startSync(
-  _log: SessionLog<NoteOp>,
-  _server: { url: string; token: string },
-  editor: Editor,
+  log: SessionLog<NoteOp>,
+  server: { url: string; token: string },
   publish: (patch: Partial<SyncStatus>) => void,
-): { stop(): void; hasUnsynced(): boolean; syncNow(): void } {
-  const update = () => publish({ state: 'offline', pending: editor.ops.length });
-  const off = editor.onChange(update);
-  update();
-  return { stop: off, hasUnsynced: () => editor.ops.length > 0, syncNow() {} };
+): DemoSync {
+  const idb = new IndexedDbStateStore('muse-demo-sync');
+  const progress = (p: SyncProgress | undefined) => {
+    if (p) publish({ pushedBelow: p.pushedBelow, serverRanges: p.serverRanges.map(([s, e]) => [s, e] as [number, number]) });
+  };
+  const stateStore: SyncStateStore = {
+    async load(key) {
+      const saved = await idb.load(key);
+      progress(saved);
+      return saved;
+    },
+    async save(key, p) {
+      progress(p);
+      await idb.save(key, p);
+    },
+  };
+  const client = new SyncClient(log, { url: server.url, token: server.token, stateStore });
+  client.on('status', (s) =>
+    publish({ state: s.state, pending: s.pending, lastSyncedAt: s.lastSyncedAt, lastError: s.lastError ? s.lastError.message : null }),
+  );
+  // Local appends change `pending` before the client has pushed them: show them waiting at once.
+  const off = log.subscribe(() => publish({ pending: client.pending }));
+  void client.start();
+  return {
+    stop() {
+      off();
+      void client.stop();
+    },
+    hasUnsynced: () => client.hasUnsynced(),
+    syncNow: () => void client.syncNow().catch(() => {}),
+  };
 }
