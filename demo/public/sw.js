@@ -70,9 +70,13 @@ self.addEventListener('fetch', (event) => {
         if (response.ok) await cache.put(request, response.clone());
         return response;
       } catch (err) {
+        // Dev servers answer with `Vary: Origin`; a module's request differs from the crawl's only there.
         const cached =
-          (await cache.match(request)) ||
-          (request.mode === 'navigate' ? (await cache.match(request, { ignoreSearch: true })) || (await cache.match(new URL('./', self.registration.scope).href)) : undefined);
+          (await cache.match(request, { ignoreVary: true })) ||
+          (request.mode === 'navigate'
+            ? (await cache.match(request, { ignoreSearch: true, ignoreVary: true })) ||
+              (await cache.match(new URL('./', self.registration.scope).href, { ignoreVary: true }))
+            : undefined);
         if (cached) return cached;
         throw err;
       }
