@@ -12,7 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createServer, type ViteDevServer } from 'vite';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -31,6 +33,7 @@ export interface DemoOptions {
 
 export interface Demo {
   url: string;
+  dataDir: string;
   syncUrl: string;
   token: string;
   vite: ViteDevServer;
@@ -139,6 +142,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const { port } = vite.httpServer!.address() as AddressInfo;
   const demo: Demo = {
     url: `http://${host}:${port}/`,
+    dataDir,
     syncUrl,
     token,
     vite,
@@ -158,9 +162,26 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 }
 
 async function main(): Promise<void> {
-  const demo = await startDemo({ verbose: process.argv.includes('--verbose') });
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'sync-port': { type: 'string' },
+      data: { type: 'string' },
+      host: { type: 'string' },
+      verbose: { type: 'boolean' },
+    },
+  });
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const demo = await startDemo({
+    port: num(values.port),
+    syncPort: num(values['sync-port']),
+    dataDir: values.data,
+    host: values.host,
+    verbose: values.verbose,
+  });
+  const data = relative(process.cwd(), demo.dataDir) || '.';
   console.log(`\n  muse-oplog demo:  ${demo.url}`);
-  console.log(`  sync server:      ${demo.syncUrl}  (data in .demo-data/, dev token in .demo-data/tokens.json)`);
+  console.log(`  sync server:      ${demo.syncUrl}  (pid ${demo.sync.pid}; data in ${data}/, dev token in ${data}/tokens.json)`);
   console.log('  Open the page in two browsers (or a normal and a private window) to see devices sync. Ctrl-C stops both.\n');
   let stopping = false;
   const stop = async (signal: string) => {
@@ -178,4 +199,4 @@ async function main(): Promise<void> {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main();

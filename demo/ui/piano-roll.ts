@@ -51,6 +51,7 @@ export class PianoRoll {
     this.element.style.setProperty('--col', `${COL}px`);
     this.element.style.setProperty('--rows', String(rows));
     this.element.style.setProperty('--steps', String(range.steps));
+    this.element.style.setProperty('--lane', `${LANE}px`);
 
     // Step ruler (1..16, beats marked).
     const ruler = h('div', 'ruler');
