@@ -17,9 +17,12 @@ import {
   OpLogError,
   StorageError,
 } from './errors.js';
+import { HeadSet, recordParentIds } from './heads.js';
+import { Listeners } from './listeners.js';
 import { OpIdIndex } from './op-id-index.js';
 import { assertValidSessionId, isValidSessionId } from './session-id.js';
-import type { OpEntry, OpLogCheckpoint, StructuredDelta } from './types.js';
+import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from './session-log.js';
+import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from './types.js';
 import type { SessionStorage, StorageAdapter } from '../storage/adapter.js';
 
 export interface OpLogOptions {
@@ -46,13 +49,7 @@ export interface OpLogOptions {
   warmIndex?: boolean;
 }
 
-export interface AppendResult {
-  opId: string;
-  /** False when the op was already in the log: nothing was written. */
-  appended: boolean;
-  /** 0-based record position of the op in the session. */
-  position: number;
-}
+export type { AppendResult } from './session-log.js';
 
 export interface SkippedRecord {
   position: number;
@@ -61,6 +58,7 @@ export interface SkippedRecord {
 }
 
 interface Pending {
+  entry: OpEntry<OpShape>;
   record: string;
   opId: string;
   lamportTs: number;
@@ -72,11 +70,19 @@ const MAX_WRITE_BATCH = 8192;
 const CHECKPOINT_DOC = 'checkpoint';
 const CLOCK_DOC = 'clock';
 
-export class OpLog {
+/**
+ * One session's log over a StorageAdapter, the session's only writer. `Op` is
+ * the app's domain op type (see `OpShape`); the log checks only that each op
+ * is a JSON object with a string `op`.
+ */
+export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   private readonly clock: LamportClock;
   private highestCommitted: number;
   /** Op id → position for every stored record; loaded on first need. */
   private index: OpIdIndex | undefined;
+  /** The log's heads; built with the index (in the same pass), so present whenever it is. */
+  private headSet: HeadSet | undefined;
+  private readonly listeners = new Listeners<LogChange<Op>>();
   private indexReady: Promise<OpIdIndex> | undefined;
   /** Appends waiting for the index, in call order. */
   private admitting: Promise<void> | undefined;
@@ -116,10 +122,14 @@ export class OpLog {
    * `entries()` pass, whichever comes first; or at once in the background with
    * `warmIndex`): one pass over the stored ids.
    */
-  static async open(adapter: StorageAdapter, sessionId: string, options: OpLogOptions = {}): Promise<OpLog> {
+  static async open<Op extends OpShape = DomainOp>(
+    adapter: StorageAdapter,
+    sessionId: string,
+    options: OpLogOptions = {},
+  ): Promise<OpLog<Op>> {
     assertValidSessionId(sessionId);
     const storage = await adapter.openSession(sessionId);
-    const log = new OpLog(storage, options);
+    const log = new OpLog<Op>(storage, options);
     try {
       await log.recover();
     } catch (err) {
@@ -156,14 +166,14 @@ export class OpLog {
    * `CanonicalJsonError` or `OpIdMismatchError` (and stores nothing) for a bad
    * entry; resolves `{ appended: false }` for an op already in the log.
    */
-  async append(entry: OpEntry): Promise<AppendResult> {
+  async append(entry: OpEntry<Op>): Promise<AppendResult> {
     this.assertOpen();
     const { record } = encodeEntry(entry);
     return this.admit(() => this.enqueue(entry, record));
   }
 
   /** Append several entries in order. If any entry is invalid, none is stored. */
-  async appendBatch(entries: readonly OpEntry[]): Promise<AppendResult[]> {
+  async appendBatch(entries: readonly OpEntry<Op>[]): Promise<AppendResult[]> {
     this.assertOpen();
     const records = entries.map((e) => encodeEntry(e).record);
     return Promise.all(await this.admit(() => entries.map((e, i) => this.enqueue(e, records[i]!))));
@@ -191,7 +201,7 @@ export class OpLog {
   }
 
   /** Queue a validated entry for the next group-commit write, unless the log has it or is writing it. */
-  private enqueue(entry: OpEntry, record: string): Promise<AppendResult> {
+  private enqueue(entry: OpEntry<OpShape>, record: string): Promise<AppendResult> {
     const opId = entry.op_id;
     const position = this.index!.get(opId);
     if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
@@ -199,7 +209,7 @@ export class OpLog {
     if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
     this.clock.observe(entry.lamport_ts);
     const promise = new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ record, opId, lamportTs: entry.lamport_ts, resolve, reject });
+      this.queue.push({ entry, record, opId, lamportTs: entry.lamport_ts, resolve, reject });
     });
     this.pendingIds.set(opId, promise);
     this.flushing ??= this.flush();
@@ -213,42 +223,58 @@ export class OpLog {
   }
 
   /** Every entry, in append order. */
-  async readAll(): Promise<OpEntry[]> {
+  async readAll(): Promise<OpEntry<Op>[]> {
     this.assertOpen();
     if (this.indexReady) return this.collect(0);
     // Cold index: one pass both returns the entries and builds the index.
     const index = new OpIdIndex(this.storage.length);
-    const entries: OpEntry[] = [];
+    const heads = new HeadSet();
+    const entries: OpEntry<Op>[] = [];
     const scan = this.scan(0, this.storage.length, this.verifyReads, (entry, position) => {
-      index.add(entry.op_id, position);
+      track(index, heads, entry.op_id, entry.parent_op_ids, position);
       entries.push(entry);
-    }).then(() => (this.index = index));
+    }).then(() => {
+      this.setIndex(index, heads);
+      return index;
+    });
     this.indexReady = scan;
     scan.catch(() => this.forgetIndex(scan));
     await scan;
     return entries;
   }
 
-  /** Entries from record position `from` on, streamed in batches without holding the whole log. */
-  async *entries(from = 0): AsyncIterable<OpEntry> {
+  /**
+   * Entries from record position `from` on (those stored when the iteration
+   * starts), streamed in batches without holding the whole log; with
+   * `{ positions: true }`, each as `{ entry, position }`.
+   */
+  entries(from?: number): AsyncIterable<OpEntry<Op>>;
+  entries(from: number, options: { positions: true }): AsyncIterable<PositionedEntry<Op>>;
+  entries(from = 0, options?: { positions?: boolean }): AsyncIterable<OpEntry<Op> | PositionedEntry<Op>> {
+    return this.iterate(from, options?.positions === true);
+  }
+
+  private async *iterate(from: number, withPositions: boolean): AsyncIterable<OpEntry<Op> | PositionedEntry<Op>> {
     this.assertOpen();
     const end = this.storage.length;
     // A full pass over a cold log also builds the op id index, as readAll does.
     const index = from === 0 && !this.indexReady ? new OpIdIndex(end) : undefined;
+    const heads = index && new HeadSet();
     let seen = from;
     for await (const batch of this.decodedBatches(from, end, this.verifyReads)) {
-      if (index) batch.entries.forEach((e, k) => index.add(e.op_id, batch.positions[k]!));
+      if (index) batch.entries.forEach((e, k) => track(index, heads!, e.op_id, e.parent_op_ids, batch.positions[k]!));
       seen = batch.next;
-      yield* batch.entries;
+      if (withPositions) yield* batch.entries.map((entry, k) => ({ entry, position: batch.positions[k]! }));
+      else yield* batch.entries;
     }
     if (index && seen === end && !this.indexReady) {
-      this.index = index;
+      this.setIndex(index, heads!);
       this.indexReady = Promise.resolve(index);
     }
   }
 
   /** Entries stored after the last checkpoint, in append order: every one, whatever its timestamp. */
-  async replaySinceCheckpoint(): Promise<OpEntry[]> {
+  async replaySinceCheckpoint(): Promise<OpEntry<Op>[]> {
     const ckpt = await this.readCheckpoint();
     return this.collect(ckpt ? Math.min(ckpt.op_count, this.storage.length) : 0);
   }
@@ -258,7 +284,7 @@ export class OpLog {
    * `(lamport_ts, actor_id, op_id)`: the same delta on every replica that
    * holds the same ops.
    */
-  async toStructuredDelta(domain: string): Promise<StructuredDelta> {
+  async toStructuredDelta(domain: string): Promise<StructuredDelta<Op>> {
     return buildStructuredDelta(await this.replaySinceCheckpoint(), domain);
   }
 
@@ -286,11 +312,30 @@ export class OpLog {
     return text === undefined ? null : decodeCheckpoint(text);
   }
 
+  /** Op ids that no stored op names as a parent, sorted by code point. Loads the op id index if it is not yet. */
+  async heads(): Promise<string[]> {
+    this.assertOpen();
+    await this.ensureIndex();
+    return this.headSet!.list();
+  }
+
+  /**
+   * Be told of ops newly stored in the session, each once, in record order,
+   * right after the write that stored them resolved. (This log is the
+   * session's only writer, so that is every new op.) A listener that throws
+   * is skipped. Returns the unsubscribe function.
+   */
+  subscribe(listener: LogListener<Op>): () => void {
+    this.assertOpen();
+    return this.listeners.add(listener);
+  }
+
   /** Wait for appends in flight, save the clock document, release the session. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.idle();
+    this.listeners.clear();
     if (this.clockWrittenAt !== this.storage.length) await this.saveClock();
     await this.storage.close();
   }
@@ -308,15 +353,16 @@ export class OpLog {
       highest = doc.lamport_ts;
     }
     const index = from === 0 ? new OpIdIndex(length) : undefined;
+    const heads = index && new HeadSet();
     let lastOpId = doc && from > 0 ? doc.last_op_id : '';
     // Records past the clock document were not written through this log: verify their ids now.
     if (length > from) await this.scan(from, length, true, (entry, position) => {
       if (entry.lamport_ts > highest) highest = entry.lamport_ts;
-      index?.add(entry.op_id, position);
+      if (index) track(index, heads!, entry.op_id, entry.parent_op_ids, position);
       lastOpId = position === length - 1 ? entry.op_id : lastOpId;
     });
     if (index) {
-      this.index = index;
+      this.setIndex(index, heads!);
       this.indexReady = Promise.resolve(index);
     }
     this.highestCommitted = highest;
@@ -343,7 +389,7 @@ export class OpLog {
     from: number,
     to: number,
     verify: boolean,
-    visit: (entry: OpEntry, position: number) => void,
+    visit: (entry: OpEntry<Op>, position: number) => void,
   ): Promise<void> {
     for await (const batch of this.decodedBatches(from, to, verify)) {
       batch.entries.forEach((e, k) => visit(e, batch.positions[k]!));
@@ -355,10 +401,10 @@ export class OpLog {
     from: number,
     to: number,
     verify: boolean,
-  ): AsyncIterable<{ entries: OpEntry[]; positions: number[]; next: number }> {
+  ): AsyncIterable<{ entries: OpEntry<Op>[]; positions: number[]; next: number }> {
     let position = from;
     for await (const records of this.storage.read(from, to)) {
-      const entries: OpEntry[] = [];
+      const entries: OpEntry<Op>[] = [];
       const positions: number[] = [];
       for (const record of records) {
         const entry = this.decode(record, position, verify);
@@ -372,19 +418,19 @@ export class OpLog {
     }
   }
 
-  private async collect(from: number): Promise<OpEntry[]> {
-    const out: OpEntry[] = [];
+  private async collect(from: number): Promise<OpEntry<Op>[]> {
+    const out: OpEntry<Op>[] = [];
     await this.scan(from, this.storage.length, this.verifyReads, (entry) => out.push(entry));
     return out;
   }
 
   /** A valid entry, or undefined for a record skipped under `onCorruptRecord: 'skip'`. */
-  private decode(record: string, position: number, verify = this.verifyReads): OpEntry | undefined {
+  private decode(record: string, position: number, verify = this.verifyReads): OpEntry<Op> | undefined {
     if (this.skipped.has(position)) return undefined;
     try {
       const entry = decodeRecord(record);
       if (verify) verifyOpEntry(entry);
-      return entry;
+      return entry as unknown as OpEntry<Op>; // the app's statement of what the session holds
     } catch (err) {
       return this.corrupt(position, err);
     }
@@ -406,24 +452,31 @@ export class OpLog {
     if (!this.indexReady) {
       const length = this.storage.length;
       const index = new OpIdIndex(length);
+      const heads = new HeadSet();
       const build = (async () => {
         let position = 0;
         for await (const batch of this.storage.read(0, length)) {
           for (const record of batch) {
             try {
-              index.add(recordOpId(record), position);
+              track(index, heads, recordOpId(record), recordParentIds(record), position);
             } catch (err) {
               this.corrupt(position, err);
             }
             position++;
           }
         }
-        return (this.index = index);
+        this.setIndex(index, heads);
+        return index;
       })();
       this.indexReady = build;
       build.catch(() => this.forgetIndex(build));
     }
     return this.indexReady;
+  }
+
+  private setIndex(index: OpIdIndex, heads: HeadSet): void {
+    this.headSet = heads;
+    this.index = index;
   }
 
   private forgetIndex(failed: Promise<OpIdIndex>): void {
@@ -435,6 +488,7 @@ export class OpLog {
     await Promise.resolve(); // let appends made in the same tick join the first write
     try {
       const index = this.index!;
+      const heads = this.headSet!;
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_WRITE_BATCH);
         const start = this.storage.length;
@@ -449,13 +503,18 @@ export class OpLog {
           }
           continue;
         }
+        const positions: number[] = [];
         batch.forEach((p, k) => {
-          index.add(p.opId, start + k);
+          track(index, heads, p.opId, p.entry.parent_op_ids, start + k);
+          positions.push(start + k);
           this.pendingIds.delete(p.opId);
           if (p.lamportTs > this.highestCommitted) this.highestCommitted = p.lamportTs;
           p.resolve({ opId: p.opId, appended: true, position: start + k });
         });
         this.lastOpId = batch[batch.length - 1]!.opId;
+        if (this.listeners.size > 0) {
+          this.listeners.emit({ entries: batch.map((p) => p.entry as OpEntry<Op>), positions });
+        }
         if (this.storage.length - this.clockWrittenAt >= this.clockInterval) await this.saveClock();
       }
     } finally {
@@ -493,4 +552,9 @@ export class OpLog {
 /** Session ids with stored ops or checkpoints, sorted. Folders that are not valid session ids are left out. */
 export async function listSessions(adapter: StorageAdapter): Promise<string[]> {
   return (await adapter.listSessions()).filter(isValidSessionId);
+}
+
+/** Record a stored op in the op id index and the heads (a duplicate record changes neither). */
+function track(index: OpIdIndex, heads: HeadSet, opId: string, parents: readonly string[], position: number): void {
+  if (index.add(opId, position)) heads.add(opId, parents, index);
 }

@@ -5,7 +5,7 @@
  * a browser sharing one writer) both implement it, and so does anything that
  * later wraps a log. Apps, and the sync client, are written once against it.
  */
-import type { DomainOp, OpEntry, OpLogCheckpoint, StructuredDelta } from './types.js';
+import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from './types.js';
 
 export interface AppendResult {
   opId: string;
@@ -16,21 +16,21 @@ export interface AppendResult {
 }
 
 /** Ops newly stored in the session, by whoever stored them, in record order. */
-export interface LogChange<Op extends DomainOp = DomainOp> {
+export interface LogChange<Op extends OpShape = DomainOp> {
   entries: readonly OpEntry<Op>[];
   /** 0-based record position of each entry (same index as `entries`). */
   positions: readonly number[];
 }
 
 /** An entry with its 0-based record position. */
-export interface PositionedEntry<Op extends DomainOp = DomainOp> {
+export interface PositionedEntry<Op extends OpShape = DomainOp> {
   entry: OpEntry<Op>;
   position: number;
 }
 
-export type LogListener<Op extends DomainOp = DomainOp> = (change: LogChange<Op>) => void;
+export type LogListener<Op extends OpShape = DomainOp> = (change: LogChange<Op>) => void;
 
-export interface SessionLog<Op extends DomainOp = DomainOp> {
+export interface SessionLog<Op extends OpShape = DomainOp> {
   readonly sessionId: string;
   /** Number of records stored (appends that have resolved). */
   readonly length: number;
