@@ -18,6 +18,16 @@
  *
  * The connection loop (backoff, watchdog, online/visibility/wake) is in
  * connection-loop.ts; the HTTP routes in transport.ts.
+ *
+ * In a browser, run it in the leader tab of a SharedOpLog only (followers see
+ * synced ops through `subscribe`), with its progress in IndexedDB so the next
+ * leader continues:
+ *
+ *   const log = await SharedOpLog.open({ sessionId, adapter });
+ *   const sync = new SyncClient(log, { url, token: getToken, stateStore: new IndexedDbStateStore() });
+ *   log.onLeaderChange(({ role }) => void (role === 'leader' ? sync.start() : sync.stop()));
+ *   if (log.role === 'leader') await sync.start();
+ *   addEventListener('beforeunload', (e) => { if (sync.hasUnsynced()) e.preventDefault(); });
  */
 import { ClosedError } from '../../core/errors.js';
 import type { LogChange, SessionLog } from '../../core/session-log.js';
@@ -343,11 +353,20 @@ export class SyncClient {
     }, delay);
   }
 
-  /** Push until nothing is pending. One run at a time; a call during a run makes it go round once more. */
-  private pushAll(signal?: AbortSignal): Promise<void> {
-    if (this.pushing) {
+  /**
+   * Push until nothing is pending. One run at a time: a call during a run
+   * makes that run go round once more and shares its outcome; if that run
+   * fails (e.g. its connection was aborted), the caller runs its own.
+   */
+  private async pushAll(signal?: AbortSignal): Promise<void> {
+    while (this.pushing) {
       this.pushAgain = true;
-      return this.pushing;
+      try {
+        await this.pushing;
+        return;
+      } catch (err) {
+        if (signal?.aborted) throw err;
+      }
     }
     const run = (async () => {
       do {

@@ -130,6 +130,12 @@ export class FakeServer {
   failures: SyncError[] = [];
   /** Push batches larger than this answer 413. */
   maxOps = Infinity;
+  /** Streams end right after opening (a proxy that cuts them). */
+  cutStreams = false;
+  /** Streams open now, and opened in all. */
+  openStreams = 0;
+  streamsOpened = 0;
+  longPolls = 0;
 
   transport(): SyncTransport {
     return {
@@ -166,6 +172,7 @@ export class FakeServer {
 
   async pull(after: number, limit: number, wait?: number, signal?: AbortSignal): Promise<PullResponse> {
     this.takeFailure();
+    if (wait) this.longPolls++;
     if (wait && this.ops.length <= after) await this.next(signal, wait * 1000);
     const ops = this.ops.slice(after, after + limit);
     return { ops, after, cursor: after + ops.length, head: this.ops.length };
@@ -191,6 +198,17 @@ export class FakeServer {
   async stream(after: number, handlers: StreamHandlers, signal: AbortSignal): Promise<void> {
     this.takeFailure();
     handlers.onOpen();
+    if (this.cutStreams) return;
+    this.openStreams++;
+    this.streamsOpened++;
+    try {
+      await this.serveStream(after, handlers, signal);
+    } finally {
+      this.openStreams--;
+    }
+  }
+
+  private async serveStream(after: number, handlers: StreamHandlers, signal: AbortSignal): Promise<void> {
     let cursor = after;
     while (!signal.aborted) {
       if (this.ops.length > cursor) {

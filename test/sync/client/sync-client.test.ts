@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryAdapter, MemoryStateStore, OpLog, SyncClient, SyncError, type SyncClientOptions } from '../../../src/index.js';
 import type { SessionLog } from '../../../src/core/session-log.js';
-import { asSessionLog, edit, FakeServer, sortedIds } from './helpers.js';
+import { asSessionLog, edit, FakeEnvironment, FakeServer, sortedIds } from './helpers.js';
 
 const clients: SyncClient[] = [];
 afterEach(async () => {
@@ -146,5 +146,52 @@ describe('SyncClient (in-memory server)', () => {
     expect(c.hasUnsynced()).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     expect(server.failures.length).toBeGreaterThanOrEqual(8); // at most one retry per 200 ms
+  });
+
+  it('closes the live stream while the page is hidden, keeps pushing, and resumes it when visible', async () => {
+    const server = new FakeServer();
+    const env = new FakeEnvironment();
+    const [a, b] = [await openLog(), await openLog()];
+    const ca = client(a, server, { environment: env });
+    const cb = client(b, server);
+    await ca.start();
+    await cb.start();
+    await until(() => server.openStreams === 2, 'two streams');
+    env.send('hidden');
+    await until(() => server.openStreams === 1, 'hidden page closed its stream');
+    const [mine] = await edit(a, 'alice', 1);
+    await until(async () => b.has(mine!.op_id), 'pushed while hidden');
+    const [theirs] = await edit(b, 'bob', 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await a.has(theirs!.op_id)).toBe(false); // no stream while hidden
+    expect(ca.state).toBe('live');
+    env.send('visible');
+    await until(async () => a.has(theirs!.op_id), 'caught up when visible');
+    await until(() => server.openStreams === 2, 'stream again');
+  });
+
+  it('falls back to long-poll when streams keep ending at once, and still syncs live', async () => {
+    const server = new FakeServer();
+    server.cutStreams = true;
+    const [a, b] = [await openLog(), await openLog()];
+    const ca = client(a, server, { longPollSeconds: 1 });
+    const cb = client(b, server, { longPollSeconds: 1 });
+    await ca.start();
+    await cb.start();
+    await until(() => ca.status.mode === 'long-poll' && cb.status.mode === 'long-poll', 'long-poll mode');
+    const [op] = await edit(a, 'alice', 1);
+    await until(async () => b.has(op!.op_id), 'delivered by long-poll');
+    expect(server.longPolls).toBeGreaterThan(0);
+  });
+
+  it('reconnects a stream that goes silent (missed heartbeats)', async () => {
+    const server = new FakeServer();
+    const log = await openLog();
+    const c = client(log, server, { heartbeatTimeoutMs: 100 });
+    const errors: string[] = [];
+    c.on('status', (s) => s.lastError && errors.push(s.lastError.reason));
+    await c.start();
+    await until(() => server.streamsOpened >= 3, 'silent streams replaced');
+    expect(errors).toContain('STREAM_TIMEOUT');
   });
 });
