@@ -29,6 +29,8 @@ export interface DemoOptions {
   host?: string;
   /** Print the sync server's request log. */
   verbose?: boolean;
+  /** The sync server's entry point, run with tsx (`serve --host … --port … --data … --tokens …` is appended). Default: the package's CLI, src/cli.ts. */
+  syncEntry?: string;
 }
 
 export interface Demo {
@@ -88,10 +90,10 @@ async function waitHealthy(url: string, child: ChildProcess, ms = 20_000): Promi
   throw new Error(`the sync server did not answer ${url}/healthz within ${ms} ms`);
 }
 
-function spawnSync(port: number, host: string, dataDir: string, tokensFile: string, verbose: boolean): ChildProcess {
+function spawnSync(entry: string, port: number, host: string, dataDir: string, tokensFile: string, verbose: boolean): ChildProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', resolve(ROOT, 'src/cli.ts'), 'serve', '--host', host, '--port', String(port), '--data', dataDir, '--tokens', tokensFile],
+    ['--import', 'tsx', entry, 'serve', '--host', host, '--port', String(port), '--data', dataDir, '--tokens', tokensFile],
     { cwd: ROOT, stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit'] },
   );
   return child;
@@ -118,7 +120,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const syncUrl = `http://${host}:${syncPort}`;
   const verbose = options.verbose ?? false;
 
-  let sync = spawnSync(syncPort, host, dataDir, tokensFile, verbose);
+  const entry = resolve(options.syncEntry ?? resolve(ROOT, 'src/cli.ts'));
+  let sync = spawnSync(entry, syncPort, host, dataDir, tokensFile, verbose);
   let vite: ViteDevServer | undefined;
   try {
     await waitHealthy(syncUrl, sync);
@@ -151,7 +154,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     },
     stopSync: () => stopChild(sync),
     async restartSync() {
-      sync = spawnSync(syncPort, host, dataDir, tokensFile, verbose);
+      sync = spawnSync(entry, syncPort, host, dataDir, tokensFile, verbose);
       await waitHealthy(syncUrl, sync);
     },
     async close() {

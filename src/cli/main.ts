@@ -13,12 +13,14 @@ import { isValidSessionId } from '../core/session-id.js';
 import { NodeFsAdapter } from '../storage/node-fs/adapter.js';
 import { sessionPaths } from '../storage/node-fs/paths.js';
 import { scanLog } from './log-file.js';
+import { SERVE_USAGE, ServeUsageError, serve } from './serve.js';
 import { verifySession, type VerifyReport } from './verify.js';
 
 const USAGE = `usage:
   muse-oplog sessions DIR
   muse-oplog verify DIR SESSION [--json]
-  muse-oplog export DIR SESSION`;
+  muse-oplog export DIR SESSION
+${SERVE_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -31,7 +33,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await run(argv, io);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ServeUsageError) {
       io.err(`muse-oplog: ${err.message}\n${USAGE}\n`);
       return 2;
     }
@@ -42,6 +44,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 async function run(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'serve') return serve(rest, io);
   const json = rest.includes('--json');
   const args = rest.filter((a) => a !== '--json');
   switch (command) {

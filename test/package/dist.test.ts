@@ -25,7 +25,7 @@ afterAll(() => {
 
 describe('the built package', () => {
   it('has entry points and type declarations', () => {
-    for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'conformance.js', 'conformance.d.ts', 'cli.js']) {
+    for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'server.js', 'server.d.ts', 'conformance.js', 'conformance.d.ts', 'cli.js']) {
       expect(existsSync(join(root, 'dist', f)), f).toBe(true);
     }
   });
