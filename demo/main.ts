@@ -36,7 +36,7 @@ const shared = await SharedOpLog.open({
     return chosen.adapter;
   },
 });
-const log = asSessionLog(shared);
+const log = await asSessionLog(shared);
 const editor = await Editor.open(log, config.actor);
 
 // --- the sync client runs in the leader tab; followers show the leader's status ---

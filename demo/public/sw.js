@@ -13,21 +13,24 @@ const MAX_FILES = 800;
 async function crawl() {
   const cache = await caches.open(CACHE);
   const seen = new Set();
-  const queue = [new URL('./', self.registration.scope).href];
+  // A stylesheet linked from HTML is asked for as CSS: dev servers answer a plain request for a .css file with a
+  // JavaScript module (for `import './x.css'`).
+  const queue = [{ url: new URL('./', self.registration.scope).href, accept: 'text/html' }];
   while (queue.length && seen.size < MAX_FILES) {
-    const url = queue.shift();
+    const { url, accept } = queue.shift();
     if (seen.has(url)) continue;
     seen.add(url);
     let response;
     try {
-      response = await fetch(url, { cache: 'no-store' });
+      response = await fetch(url, { cache: 'no-store', headers: accept ? { accept } : {} });
     } catch {
       continue;
     }
     if (!response.ok) continue;
     await cache.put(url, response.clone());
     const type = response.headers.get('content-type') || '';
-    if (!/javascript|html|css|typescript/.test(type)) continue;
+    if (!/javascript|html|typescript/.test(type)) continue;
+    const html = type.includes('html');
     const text = await response.text();
     for (const m of text.matchAll(SPECIFIER)) {
       const spec = m[1] || m[2];
@@ -40,7 +43,8 @@ async function crawl() {
       }
       if (next.origin !== self.location.origin) continue;
       next.hash = '';
-      if (!seen.has(next.href)) queue.push(next.href);
+      const css = html && m[2] && next.pathname.endsWith('.css');
+      if (!seen.has(next.href)) queue.push({ url: next.href, accept: css ? 'text/css,*/*;q=0.1' : undefined });
     }
   }
 }

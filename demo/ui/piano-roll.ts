@@ -139,7 +139,10 @@ export class PianoRoll {
         this.barEls.set(note.address, bar);
         this.lane.append(bar);
       }
-      bar.style.left = `${note.step * COL + 6}px`;
+      // Notes sharing a step get their bars side by side (lowest pitch first).
+      const sharing = pattern.filter((n) => n.step === note.step);
+      const slot = sharing.filter((n) => n.pitch < note.pitch).length;
+      bar.style.left = `${note.step * COL + 5 + (slot % 3) * 12}px`;
       bar.style.height = `${Math.round((note.velocity / 127) * (LANE - 8))}px`;
       bar.style.setProperty('--vel', String(note.velocity / 127));
       bar.classList.toggle('selected', note.address === selected);
@@ -152,8 +155,6 @@ export class PianoRoll {
         this.barEls.delete(address);
       }
     }
-    // The selected bar draws on top of others in its step.
-    if (selected) this.barEls.get(selected)?.parentElement?.append(this.barEls.get(selected)!);
   }
 
   /** Moves the playhead to a (fractional) step, or hides it. */
@@ -254,6 +255,7 @@ export class PianoRoll {
       bar.removeEventListener('pointermove', move);
       bar.removeEventListener('pointerup', up);
       bar.removeEventListener('pointercancel', up);
+      bar.removeEventListener('lostpointercapture', up);
       delete bar.dataset.preview;
       if (velocity !== note.velocity) this.gestures.velocity(note, velocity);
       else this.render(this.pattern, this.selected);
@@ -261,6 +263,7 @@ export class PianoRoll {
     bar.addEventListener('pointermove', move);
     bar.addEventListener('pointerup', up);
     bar.addEventListener('pointercancel', up);
+    bar.addEventListener('lostpointercapture', up);
   }
 }
 

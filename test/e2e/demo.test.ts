@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../demo/serve.js';
 import { chromiumArgs, chromiumPath } from '../../vite.config.js';
 import { freshSession, waitFor } from './harness.js';
@@ -41,12 +41,20 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
+// A failed test must not leave a device offline for the next one.
+afterEach(async () => {
+  for (const d of devices) await d.setOffline(false);
+});
+
 const errors: string[] = [];
 const dialogs: string[] = [];
 
 async function open(device: BrowserContext, session: string): Promise<Page> {
   const page = await device.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`[${session}] ${m.type()}: ${m.text()}`);
+  });
   page.on('dialog', (d) => {
     dialogs.push(d.type());
     void d.accept();
@@ -165,7 +173,11 @@ describe('the demo: an offline-first piano roll', () => {
     const before = await rendered(bob);
     await bob.reload();
     await ready(bob);
-    await waitFor(async () => JSON.stringify(await rendered(bob)) === JSON.stringify(before), 'bob\'s pattern after an offline reload');
+    await waitFor(async () => JSON.stringify(await rendered(bob)) === JSON.stringify(before), 'bob\'s pattern after an offline reload').catch(
+      async (err) => {
+        throw new Error(`${err.message}: ${JSON.stringify(await rendered(bob))} != ${JSON.stringify(before)}; ${await syncText(bob)}`);
+      },
+    );
     expect(await syncText(bob)).toMatch(/4 ops waiting/);
     // The page warns before closing while ops are unsynced.
     await bob.close({ runBeforeUnload: true });
@@ -180,14 +192,14 @@ describe('the demo: an offline-first piano roll', () => {
       30_000,
     );
     const final = await rendered(alice);
-    expect(final).toEqual(['48@0:100', '55@8:100', '60@0:100', '62@2:120', '65@6:100', expect.stringMatching(/^67@8:(3\d|4\d)$/)]);
+    expect(final).toEqual(['48@0:100', '55@8:100', '60@0:100', expect.stringMatching(/^62@2:1(1[5-9]|2[0-5])$/), '65@6:100', expect.stringMatching(/^67@8:(3\d|4\d)$/)]);
     expect(await opCount(alice)).toBe(await opCount(bob2));
     await waitFor(async () => (await alice.locator('#oplog tr[data-synced="waiting"]').count()) === 0, 'every op on the server');
     await alice.screenshot({ path: join(SHOTS, 'piano-roll.png') });
     expect(errors).toEqual([]);
     await alice.close();
     await bob2.close();
-  });
+  }, 180_000);
 
   it('undoes and redoes as new ops, and the other device follows', async () => {
     const session = freshSession('undo');
@@ -222,7 +234,7 @@ describe('the demo: an offline-first piano roll', () => {
     expect(errors).toEqual([]);
     await alice.close();
     await bob.close();
-  });
+  }, 120_000);
 
   it('opens offline from its cache after one visit, with the dev server gone too', async () => {
     const session = freshSession('cache');
@@ -238,5 +250,5 @@ describe('the demo: an offline-first piano roll', () => {
     await click(again, 62, 5); // and it still edits
     expect(await rendered(again)).toEqual(['60@3:100', '62@5:100']);
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 });
