@@ -125,6 +125,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   let vite: ViteDevServer | undefined;
   try {
     await waitHealthy(syncUrl, sync);
+    const sigterm = process.listeners('SIGTERM');
+    const stdinEnd = process.stdin.listeners('end');
     vite = await createServer({
       configFile: false,
       root: resolve(ROOT, 'demo'),
@@ -136,6 +138,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       server: { port: options.port ?? 5173, host, strictPort: false, hmr: false, ws: false },
       worker: { format: 'es' },
     });
+    // Vite exits the process on SIGTERM (and when stdin ends) once it has closed itself, which would leave the
+    // sync server behind: the launcher owns the signals and stops both.
+    for (const l of process.listeners('SIGTERM')) if (!sigterm.includes(l)) process.off('SIGTERM', l);
+    for (const l of process.stdin.listeners('end')) if (!stdinEnd.includes(l)) process.stdin.off('end', l as () => void);
     await vite.listen();
   } catch (err) {
     await vite?.close();
