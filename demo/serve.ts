@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -111,6 +111,20 @@ function stopChild(child: ChildProcess, ms = 10_000): Promise<void> {
   });
 }
 
+/**
+ * The page runs without Vite's dev client: no HMR socket to fail while offline (and fill the console), and no
+ * reload when the dev server comes back. The page is served as a deployed app would be, module by module.
+ */
+function withoutDevClient(): Plugin {
+  return {
+    name: 'muse-demo:without-dev-client',
+    transformIndexHtml: {
+      order: 'post',
+      handler: (html) => html.replace(/<script type="module" src="[^"]*\/@vite\/client"><\/script>\s*/, ''),
+    },
+  };
+}
+
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir ?? resolve(ROOT, '.demo-data'));
@@ -131,7 +145,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       configFile: false,
       root: resolve(ROOT, 'demo'),
       logLevel: 'warn',
-      define: { __MUSE_DEMO_SYNC__: JSON.stringify({ url: syncUrl, token }) },
+      define: { 'import.meta.env.VITE_MUSE_DEMO_SYNC': JSON.stringify(JSON.stringify({ url: syncUrl, token })) },
+      plugins: [withoutDevClient()],
       // Serve dependencies as they are: a dependency optimised on first use would reload the page.
       optimizeDeps: { noDiscovery: true, include: [] },
       // No HMR socket: the page must behave offline as a deployed app does, not reload when the dev server returns.

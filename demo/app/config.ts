@@ -1,9 +1,8 @@
 /**
  * What the page needs to know: the sync server and its token (put in by the
- * launcher, demo/serve.ts, through Vite's `define`), the session, and this
+ * launcher, demo/serve.ts, as `import.meta.env.VITE_MUSE_DEMO_SYNC`), the session, and this
  * browser profile's actor id.
  */
-declare const __MUSE_DEMO_SYNC__: { url: string; token: string } | null | undefined;
 
 export interface DemoConfig {
   /** The sync server, or null when the page runs without one (plain `vite demo`). */
@@ -28,6 +27,7 @@ export function profileActor(): string {
 export function demoConfig(): DemoConfig {
   const params = new URLSearchParams(location.search);
   const sessionId = params.get('session') || 'jam';
-  const sync = typeof __MUSE_DEMO_SYNC__ === 'undefined' ? null : __MUSE_DEMO_SYNC__;
+  const raw = import.meta.env.VITE_MUSE_DEMO_SYNC as string | undefined;
+  const sync = raw ? (JSON.parse(raw) as { url: string; token: string }) : null;
   return { sync, sessionId, actor: profileActor() };
 }

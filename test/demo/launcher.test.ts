@@ -55,6 +55,11 @@ describe('the demo launcher', () => {
         const token = Object.keys(tokens)[0]!;
         const pull = await fetch(`${syncUrl}/v1/sessions/jam/ops?after=0`, { headers: { authorization: `Bearer ${token}` } });
         expect(pull.status).toBe(200);
+        // The page is told where the sync server is and which token to use.
+        const config = await (await fetch(new URL('app/config.ts', url))).text();
+        expect(config).toContain(token);
+        expect(config).toContain(syncUrl);
+        expect(await (await fetch(url)).text()).not.toContain('/@vite/client');
         expect(alive(syncPid)).toBe(true);
 
         child.kill(signal);
