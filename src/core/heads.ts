@@ -3,8 +3,8 @@
  *
  * Kept up to date op by op as ops are stored, in whatever order they are
  * stored (a child may be stored before its parent, and a parent may name an
- * op the log does not hold), so `heads()` never scans the log. The log builds
- * it in the same pass that loads its op id index.
+ * op the log does not hold), so `heads()` does not scan the log: the log builds
+ * it once, on the first call, from each record's id and parents.
  */
 import { compareCodePoints } from './compare.js';
 import { decodeRecord, isOpId } from './entry.js';
@@ -17,15 +17,17 @@ export class HeadSet {
   private sorted: readonly string[] | undefined;
 
   /**
-   * Account for an op just stored. `index` holds every op stored before it
-   * (and may hold it too).
+   * Account for the op stored at `position`. Ops must be added in record
+   * order, each once; `index` maps op ids to record positions and may hold
+   * ops stored later (only those before `position` count as stored).
    */
-  add(opId: string, parents: readonly string[], index: OpIdIndex): void {
+  add(opId: string, parents: readonly string[], position: number, index: OpIdIndex): void {
     // Named as a parent by an op stored earlier: not a head.
     if (!this.namedNotStored.delete(opId)) this.heads.add(opId);
     for (const parent of parents) {
       if (this.heads.delete(parent)) continue;
-      if (parent !== opId && !(isOpId(parent) && index.has(parent))) this.namedNotStored.add(parent);
+      const at = isOpId(parent) ? index.get(parent) : undefined;
+      if (at === undefined || at >= position) this.namedNotStored.add(parent);
     }
     this.sorted = undefined;
   }

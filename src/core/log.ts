@@ -80,8 +80,11 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   private highestCommitted: number;
   /** Op id → position for every stored record; loaded on first need. */
   private index: OpIdIndex | undefined;
-  /** The log's heads; built with the index (in the same pass), so present whenever it is. */
+  /** The log's heads: built by the first `heads()` call (one pass), then kept up to date by every write. */
   private headSet: HeadSet | undefined;
+  private headsReady: Promise<HeadSet> | undefined;
+  /** Writes made while the heads are being built, applied when the build ends. */
+  private headsBacklog: { opId: string; parents: readonly string[]; position: number }[] | undefined;
   private readonly listeners = new Listeners<LogChange<Op>>();
   private indexReady: Promise<OpIdIndex> | undefined;
   /** Appends waiting for the index, in call order. */
@@ -228,15 +231,11 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     if (this.indexReady) return this.collect(0);
     // Cold index: one pass both returns the entries and builds the index.
     const index = new OpIdIndex(this.storage.length);
-    const heads = new HeadSet();
     const entries: OpEntry<Op>[] = [];
     const scan = this.scan(0, this.storage.length, this.verifyReads, (entry, position) => {
-      track(index, heads, entry.op_id, entry.parent_op_ids, position);
+      index.add(entry.op_id, position);
       entries.push(entry);
-    }).then(() => {
-      this.setIndex(index, heads);
-      return index;
-    });
+    }).then(() => (this.index = index));
     this.indexReady = scan;
     scan.catch(() => this.forgetIndex(scan));
     await scan;
@@ -259,16 +258,15 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     const end = this.storage.length;
     // A full pass over a cold log also builds the op id index, as readAll does.
     const index = from === 0 && !this.indexReady ? new OpIdIndex(end) : undefined;
-    const heads = index && new HeadSet();
     let seen = from;
     for await (const batch of this.decodedBatches(from, end, this.verifyReads)) {
-      if (index) batch.entries.forEach((e, k) => track(index, heads!, e.op_id, e.parent_op_ids, batch.positions[k]!));
+      if (index) batch.entries.forEach((e, k) => index.add(e.op_id, batch.positions[k]!));
       seen = batch.next;
       if (withPositions) yield* batch.entries.map((entry, k) => ({ entry, position: batch.positions[k]! }));
       else yield* batch.entries;
     }
     if (index && seen === end && !this.indexReady) {
-      this.setIndex(index, heads!);
+      this.index = index;
       this.indexReady = Promise.resolve(index);
     }
   }
@@ -312,11 +310,15 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     return text === undefined ? null : decodeCheckpoint(text);
   }
 
-  /** Op ids that no stored op names as a parent, sorted by code point. Loads the op id index if it is not yet. */
+  /**
+   * Op ids that no stored op names as a parent, sorted by code point. The
+   * first call reads every record's id and parents once (after loading the op
+   * id index, if it is not yet); later writes keep the heads up to date, so
+   * later calls read nothing.
+   */
   async heads(): Promise<string[]> {
     this.assertOpen();
-    await this.ensureIndex();
-    return this.headSet!.list();
+    return (await this.ensureHeads()).list();
   }
 
   /**
@@ -353,16 +355,15 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
       highest = doc.lamport_ts;
     }
     const index = from === 0 ? new OpIdIndex(length) : undefined;
-    const heads = index && new HeadSet();
     let lastOpId = doc && from > 0 ? doc.last_op_id : '';
     // Records past the clock document were not written through this log: verify their ids now.
     if (length > from) await this.scan(from, length, true, (entry, position) => {
       if (entry.lamport_ts > highest) highest = entry.lamport_ts;
-      if (index) track(index, heads!, entry.op_id, entry.parent_op_ids, position);
+      index?.add(entry.op_id, position);
       lastOpId = position === length - 1 ? entry.op_id : lastOpId;
     });
     if (index) {
-      this.setIndex(index, heads!);
+      this.index = index;
       this.indexReady = Promise.resolve(index);
     }
     this.highestCommitted = highest;
@@ -452,21 +453,19 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     if (!this.indexReady) {
       const length = this.storage.length;
       const index = new OpIdIndex(length);
-      const heads = new HeadSet();
       const build = (async () => {
         let position = 0;
         for await (const batch of this.storage.read(0, length)) {
           for (const record of batch) {
             try {
-              track(index, heads, recordOpId(record), recordParentIds(record), position);
+              index.add(recordOpId(record), position);
             } catch (err) {
               this.corrupt(position, err);
             }
             position++;
           }
         }
-        this.setIndex(index, heads);
-        return index;
+        return (this.index = index);
       })();
       this.indexReady = build;
       build.catch(() => this.forgetIndex(build));
@@ -474,9 +473,41 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     return this.indexReady;
   }
 
-  private setIndex(index: OpIdIndex, heads: HeadSet): void {
-    this.headSet = heads;
-    this.index = index;
+  /** Build the heads from records [0, length) and the writes made meanwhile. */
+  private ensureHeads(): Promise<HeadSet> {
+    if (!this.headsReady) {
+      const build = (async () => {
+        const index = await this.ensureIndex();
+        const end = this.storage.length;
+        const backlog: NonNullable<typeof this.headsBacklog> = [];
+        this.headsBacklog = backlog; // from here on, every write lands at `end` or later
+        const heads = new HeadSet();
+        let position = 0;
+        for await (const batch of this.storage.read(0, end)) {
+          for (const record of batch) {
+            if (!this.skipped.has(position)) {
+              try {
+                const opId = recordOpId(record);
+                // The first record of an op only (a log written elsewhere may hold duplicates).
+                if (index.get(opId) === position) heads.add(opId, recordParentIds(record), position, index);
+              } catch (err) {
+                this.corrupt(position, err);
+              }
+            }
+            position++;
+          }
+        }
+        for (const w of backlog) if (w.position >= end) heads.add(w.opId, w.parents, w.position, index);
+        this.headsBacklog = undefined;
+        return (this.headSet = heads);
+      })();
+      this.headsReady = build;
+      build.catch(() => {
+        this.headsBacklog = undefined;
+        if (this.headsReady === build) this.headsReady = undefined;
+      });
+    }
+    return this.headsReady;
   }
 
   private forgetIndex(failed: Promise<OpIdIndex>): void {
@@ -488,7 +519,6 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     await Promise.resolve(); // let appends made in the same tick join the first write
     try {
       const index = this.index!;
-      const heads = this.headSet!;
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_WRITE_BATCH);
         const start = this.storage.length;
@@ -505,7 +535,9 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
         }
         const positions: number[] = [];
         batch.forEach((p, k) => {
-          track(index, heads, p.opId, p.entry.parent_op_ids, start + k);
+          index.add(p.opId, start + k);
+          if (this.headSet) this.headSet.add(p.opId, p.entry.parent_op_ids, start + k, index);
+          else this.headsBacklog?.push({ opId: p.opId, parents: p.entry.parent_op_ids, position: start + k });
           positions.push(start + k);
           this.pendingIds.delete(p.opId);
           if (p.lamportTs > this.highestCommitted) this.highestCommitted = p.lamportTs;
@@ -554,7 +586,3 @@ export async function listSessions(adapter: StorageAdapter): Promise<string[]> {
   return (await adapter.listSessions()).filter(isValidSessionId);
 }
 
-/** Record a stored op in the op id index and the heads (a duplicate record changes neither). */
-function track(index: OpIdIndex, heads: HeadSet, opId: string, parents: readonly string[], position: number): void {
-  if (index.add(opId, position)) heads.add(opId, parents, index);
-}
