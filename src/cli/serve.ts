@@ -10,7 +10,8 @@
  * Prints `listening on <url>` on stdout once it accepts requests (with
  * `--port 0` the URL names the port picked), then one line per request.
  * SIGTERM or SIGINT: stop taking requests (503), answer pushes in flight,
- * end streams, close the store, exit 0.
+ * end streams, close the store, exit 0. SIGHUP: re-read the tokens file
+ * and JWT keys.
  */
 import { parseArgs } from 'node:util';
 import { firstOf, type Authenticator } from '../sync/server/auth.js';
@@ -58,11 +59,29 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
   }
   if (!values.data) throw new ServeUsageError('serve: --data DIR is required');
   if (values['jwt-secret'] && values['jwt-public-key']) throw new ServeUsageError('serve: give --jwt-secret or --jwt-public-key, not both');
-  const auths: Authenticator[] = [];
-  if (values.tokens) auths.push(await TokenFileAuth.fromFile(values.tokens));
-  if (values['jwt-secret']) auths.push(await JwtAuth.fromSecretFile(values['jwt-secret']));
-  if (values['jwt-public-key']) auths.push(await JwtAuth.fromPublicKeyFile(values['jwt-public-key']));
-  if (auths.length === 0) throw new ServeUsageError('serve: give --tokens FILE and/or --jwt-secret FILE / --jwt-public-key FILE');
+  if (!values.tokens && !values['jwt-secret'] && !values['jwt-public-key']) {
+    throw new ServeUsageError('serve: give --tokens FILE and/or --jwt-secret FILE / --jwt-public-key FILE');
+  }
+  const loadAuth = async (): Promise<Authenticator> => {
+    const auths: Authenticator[] = [];
+    if (values.tokens) auths.push(await TokenFileAuth.fromFile(values.tokens));
+    if (values['jwt-secret']) auths.push(await JwtAuth.fromSecretFile(values['jwt-secret']));
+    if (values['jwt-public-key']) auths.push(await JwtAuth.fromPublicKeyFile(values['jwt-public-key']));
+    return firstOf(...auths);
+  };
+  // SIGHUP re-reads the tokens file and keys (revoke or add tokens without a restart); a bad file keeps the old ones.
+  let current = await loadAuth();
+  const auth: Authenticator = { authenticate: (token) => current.authenticate(token) };
+  const reload = () => {
+    loadAuth().then(
+      (next) => {
+        current = next;
+        io.err('muse-oplog serve: SIGHUP: tokens reloaded\n');
+      },
+      (err) => io.err(`muse-oplog serve: SIGHUP: reload failed, keeping the previous tokens: ${(err as Error).message}\n`),
+    );
+  };
+  process.on('SIGHUP', reload);
   const durability = values.durability;
   if (durability !== 'fsync' && durability !== 'os') throw new ServeUsageError('serve: --durability must be fsync or os');
 
@@ -80,7 +99,7 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
   });
   const server = await startSyncServer({
     store,
-    auth: firstOf(...auths),
+    auth,
     port: int(values.port!, '--port', 0),
     host: values.host!,
     allowOrigin: origins.length === 0 || origins.includes('*') ? '*' : origins,
@@ -105,6 +124,7 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.off('SIGHUP', reload);
   io.err('muse-oplog serve: stopped\n');
   return process.exitCode === 1 ? 1 : 0;
 }

@@ -8,7 +8,7 @@
  *   await fetch(`${server.url}/v1/sessions/jam/ops`, { headers: { Authorization: 'Bearer tok-alice-0001' } });
  *   await server.kill();          // SIGKILL: a crash
  *   const again = await server.restart();   // same data dir, same tokens, new port
- *   await again.stop();           // SIGTERM: graceful, resolves with the exit code
+ *   await again.stop();           // SIGTERM: graceful, resolves with the exit code (term() only signals)
  *   server.cleanup();             // remove the temp dirs
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,8 +21,8 @@ const repo = resolve(import.meta.dirname, '../..');
 export interface ServerProcessOptions {
   /** The tokens file's content (written to a temp file). */
   tokens?: Record<string, unknown>;
-  /** Extra CLI arguments (e.g. ['--heartbeat-ms', '200', '--max-ops', '10']). */
-  args?: string[];
+  /** Extra CLI arguments (e.g. ['--heartbeat-ms', '200', '--max-ops', '10']); a function gets the paths of `files`. */
+  args?: string[] | ((files: Record<string, string>) => string[]);
   /** Reuse a data directory (default: a new temp dir). */
   dataDir?: string;
   /** Files to write beside the tokens file, by name (e.g. a JWT secret); their paths are in `files`. */
@@ -33,6 +33,8 @@ export interface ServerProcess {
   url: string;
   port: number;
   dataDir: string;
+  /** The tokens file (rewrite it and send SIGHUP to reload). */
+  tokensPath: string;
   /** Paths of `options.files`, by name. */
   files: Record<string, string>;
   /** Everything the server printed on stdout (the request log) and stderr so far. */
@@ -41,7 +43,9 @@ export interface ServerProcess {
   readonly process: ChildProcess;
   /** SIGKILL and wait for the process to be gone. */
   kill(): Promise<void>;
-  /** SIGTERM and wait for the exit; resolves with the exit code. */
+  /** Send SIGTERM (once; a second SIGTERM makes the server exit at once with 1) without waiting. */
+  term(): void;
+  /** SIGTERM (unless `term` sent it) and wait for the exit; resolves with the exit code. */
   stop(): Promise<number | null>;
   /** A new process over the same data directory and tokens (call after kill or stop). */
   restart(extraArgs?: string[]): Promise<ServerProcess>;
@@ -57,8 +61,10 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   const files: Record<string, string> = {};
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync((files[name] = join(confDir, name)), text);
   const made = options.dataDir ? [confDir] : [confDir, dataDir];
-  const launch = (extra: string[]) => spawnServer(['--data', dataDir, '--port', '0', '--tokens', tokensPath, ...(options.args ?? []), ...extra], {
+  const args = typeof options.args === 'function' ? options.args(files) : (options.args ?? []);
+  const launch = (extra: string[]) => spawnServer(['--data', dataDir, '--port', '0', '--tokens', tokensPath, ...args, ...extra], {
     dataDir,
+    tokensPath,
     files,
     relaunch: launch,
     cleanup: () => made.forEach((d) => rmSync(d, { recursive: true, force: true })),
@@ -68,6 +74,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
 
 interface Context {
   dataDir: string;
+  tokensPath: string;
   files: Record<string, string>;
   relaunch(extra: string[]): Promise<ServerProcess>;
   cleanup(): void;
@@ -80,6 +87,12 @@ function spawnServer(args: string[], ctx: Context): Promise<ServerProcess> {
   });
   let stdout = '';
   let stderr = '';
+  let termed = false;
+  const term = () => {
+    if (termed || child.exitCode !== null || child.signalCode !== null) return;
+    termed = true;
+    child.kill('SIGTERM');
+  };
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.setEncoding('utf8');
   child.stderr!.setEncoding('utf8');
@@ -105,6 +118,7 @@ function spawnServer(args: string[], ctx: Context): Promise<ServerProcess> {
         url,
         port: Number(new URL(url).port),
         dataDir: ctx.dataDir,
+        tokensPath: ctx.tokensPath,
         files: ctx.files,
         get stdout() {
           return stdout;
@@ -117,8 +131,9 @@ function spawnServer(args: string[], ctx: Context): Promise<ServerProcess> {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
           await exited;
         },
+        term,
         async stop() {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          term();
           return exited;
         },
         restart: (extra = []) => ctx.relaunch(extra),

@@ -9,11 +9,11 @@
  *   GET  /healthz                        200 {"ok":true}; 503 while shutting down
  */
 import { Hono } from 'hono';
-import { compress } from 'hono/compress';
 import { cors } from 'hono/cors';
 import { HEARTBEAT_INTERVAL_MS } from '../wire.js';
 import type { Authenticator } from './auth.js';
-import { SyncHttpError, errorBody, errorResponse, shuttingDown } from './http-error.js';
+import { compressJson } from './compression.js';
+import { errorBody, errorResponse, shuttingDown } from './http-error.js';
 import { Lifecycle } from './lifecycle.js';
 import { resolveLimits, type SyncLimits } from './limits.js';
 import { addSyncRoutes } from './routes.js';
@@ -27,7 +27,7 @@ export interface SyncAppOptions {
   limits?: Partial<SyncLimits>;
   /** An SSE comment at least this often (ms); default 15,000. */
   heartbeatMs?: number;
-  /** Compress JSON responses when the client accepts it (default true). Event streams are never compressed. */
+  /** Compress JSON responses (brotli or gzip) when the client accepts it (default true). Event streams are never compressed. */
   compression?: boolean;
   /**
    * One line per request: method, path, status, milliseconds (never a
@@ -56,13 +56,13 @@ export interface SyncApp {
 }
 
 export function createSyncApp(options: SyncAppOptions): SyncApp {
-  const lifecycle = new Lifecycle();
+  const retryAfter = options.retryAfterSeconds ?? 2;
+  const lifecycle = new Lifecycle(retryAfter);
   const limits = resolveLimits(options.limits);
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
   if (!(heartbeatMs > 0)) throw new RangeError('heartbeatMs must be positive');
   const log = options.log === undefined ? (line: string) => console.log(line) : options.log;
   const onError = options.onError ?? ((err: unknown) => console.error('muse-oplog server:', err));
-  const retryAfter = options.retryAfterSeconds ?? 2;
 
   const app = new Hono();
 
@@ -86,7 +86,7 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
     }),
   );
 
-  if (options.compression ?? true) app.use(compress({ contentTypeFilter: /^application\/json/i }));
+  if (options.compression ?? true) app.use(compressJson());
 
   app.use(async (_c, next) => {
     if (lifecycle.closing) throw shuttingDown(retryAfter);
@@ -97,10 +97,7 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
   addSyncRoutes(app, { store: options.store, auth: options.auth, limits, lifecycle, heartbeatMs });
 
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
-  app.onError((err) => {
-    if (err instanceof SyncHttpError && err.code === 'SHUTTING_DOWN' && !err.headers['Retry-After']) err.headers['Retry-After'] = String(retryAfter);
-    return errorResponse(err, onError);
-  });
+  app.onError((err) => errorResponse(err, onError));
 
   return {
     hono: app,

@@ -48,7 +48,9 @@ export class FileServerStore implements ServerStore {
     this.dir = options.dir;
     this.adapter = new NodeFsAdapter(options.dir, { durability: options.durability ?? 'fsync' });
     this.pool = new SessionPool<OpLog>({
-      open: (id) => OpLog.open(this.adapter, id),
+      // The op id index (what makes pushes idempotent) loads in the background as soon as a session opens,
+      // so the first push after a client connects does not wait for a pass over a long log.
+      open: (id) => OpLog.open(this.adapter, id, { warmIndex: true }),
       close: (log) => log.close(),
       maxOpen: options.maxOpenSessions ?? 256,
       idleMs: options.idleMs ?? 60_000,

@@ -1,8 +1,8 @@
 /**
  * Run the sync app on Node (@hono/node-server), on loopback by default.
- * `close()` shuts down gracefully: new requests get 503, pushes in flight
- * are answered, long-polls answered, event streams ended, the listener
- * closed, and then the store closed (unless `closeStore: false`), so no
+ * `close()` shuts down gracefully: new requests get 503 (with Retry-After),
+ * pushes in flight are answered, long-polls answered, event streams ended;
+ * then the listener is closed, and then the store (unless `closeStore: false`), so no
  * acknowledged op is lost.
  */
 import type { AddressInfo } from 'node:net';
@@ -47,13 +47,18 @@ export async function startSyncServer(options: StartSyncServerOptions): Promise<
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // First refuse new work (503 + Retry-After, even on new connections) and let pushes in flight finish,
+      // then stop listening and let the remaining connections go.
       await app.shutdown();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Connections that finish their last response later become idle later: keep closing idle ones.
       server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 25);
       const timeout = options.closeTimeoutMs ?? 5_000;
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)))]);
       clearTimeout(timer);
+      clearInterval(sweeper);
       server.closeAllConnections();
       if (options.closeStore ?? true) await options.store.close();
     })());

@@ -5,7 +5,7 @@ import { DEFAULT_PULL_LIMIT, type PullResponse, type PushResponse } from '../wir
 import { TokenRefused, coversSession, type Authenticator, type Grant } from './auth.js';
 import { readJsonBody } from './body.js';
 import { EVENT_STREAM_HEADERS, opsEventStream } from './events.js';
-import { forbidden, noToken, unauthorized } from './http-error.js';
+import { badRequest, forbidden, noToken, unauthorized } from './http-error.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { SyncLimits } from './limits.js';
 import { checkPushBody } from './push.js';
@@ -36,10 +36,25 @@ async function authorize(c: Context, deps: RouteDeps): Promise<{ grant: Grant; s
     if (err instanceof TokenRefused) throw unauthorized(err.message);
     throw err;
   }
-  const session = c.req.param('session');
+  const session = sessionFromPath(c.req.url);
   assertValidSessionId(session);
   if (!coversSession(grant, session)) throw forbidden(`this token does not cover session ${JSON.stringify(session)}`);
   return { grant, session };
+}
+
+/**
+ * The session id from `/v1/sessions/{session}/…`, percent-decoded strictly
+ * (malformed escapes or UTF-8 are a 400, never kept as literal text).
+ */
+function sessionFromPath(url: string): string {
+  // The segment before the last (`ops` or `events`): right also when the app is mounted under a prefix.
+  const segments = new URL(url).pathname.split('/');
+  const segment = segments[segments.length - 2] ?? '';
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest('the session id in the path is not valid percent-encoded UTF-8');
+  }
 }
 
 export function addSyncRoutes(app: Hono, deps: RouteDeps): void {
