@@ -31,7 +31,7 @@
  */
 import { ClosedError } from '../../core/errors.js';
 import type { LogChange, SessionLog } from '../../core/session-log.js';
-import type { OpEntry } from '../../core/types.js';
+import type { DomainOp, OpEntry, OpShape } from '../../core/types.js';
 import { MAX_PULL_LIMIT } from '../wire.js';
 import type { BackoffOptions } from './backoff.js';
 import { ConnectionLoop, type Connection, type ConnectionState, type PullMode } from './connection-loop.js';
@@ -94,7 +94,7 @@ export type SyncStatusListener = (status: SyncStatus) => void;
 
 const encoder = new TextEncoder();
 
-export class SyncClient {
+export class SyncClient<Op extends OpShape = DomainOp> {
   private readonly transport: SyncTransport;
   private readonly store: SyncStateStore;
   private readonly key: string;
@@ -118,7 +118,7 @@ export class SyncClient {
   private liveConn: Connection | undefined;
 
   constructor(
-    readonly log: SessionLog,
+    readonly log: SessionLog<Op>,
     private readonly options: SyncClientOptions,
   ) {
     this.transport =
@@ -304,7 +304,8 @@ export class SyncClient {
       if (fresh.length > 0) {
         for (const op of fresh) this.incoming.add(op.op_id);
         try {
-          const results = await this.log.appendBatch(fresh);
+          // The log verifies every id (and the entry's shape) before storing any.
+          const results = await this.log.appendBatch(fresh as unknown as readonly OpEntry<Op>[]);
           for (const r of results) this.tracker.add(r.position);
         } finally {
           for (const op of fresh) this.incoming.delete(op.op_id);
@@ -331,7 +332,7 @@ export class SyncClient {
 
   // ------------------------------------------------------------------ pushing
 
-  private onLogChange(change: LogChange): void {
+  private onLogChange(change: LogChange<Op>): void {
     let local = false;
     change.entries.forEach((entry, i) => {
       if (this.incoming.has(entry.op_id)) this.tracker.add(change.positions[i]!);
@@ -409,8 +410,8 @@ export class SyncClient {
   }
 
   /** The next ops the server is not known to hold, in log order, within the batch limits. */
-  private async nextBatch(): Promise<{ ops: OpEntry[]; positions: number[] }> {
-    const ops: OpEntry[] = [];
+  private async nextBatch(): Promise<{ ops: OpEntry<Op>[]; positions: number[] }> {
+    const ops: OpEntry<Op>[] = [];
     const positions: number[] = [];
     const maxBytes = this.options.maxPushBytes ?? 1024 * 1024 - 16 * 1024;
     let bytes = 16;

@@ -5,7 +5,7 @@
  * Only a 401 is handled here: with a token function, the token is refreshed
  * and the request sent once more.
  */
-import type { OpEntry } from '../../core/types.js';
+import type { OpEntry, OpShape } from '../../core/types.js';
 import { SYNC_PATH_PREFIX, type OpsEvent, type PullResponse, type PushResponse } from '../wire.js';
 import { reasonForStatus, SyncError } from './errors.js';
 import { parseOpsEvent, parsePullResponse, parsePushResponse, parseRetryAfter } from './parse.js';
@@ -22,7 +22,7 @@ export interface StreamHandlers {
 }
 
 export interface SyncTransport {
-  push(ops: readonly OpEntry[], signal?: AbortSignal): Promise<PushResponse>;
+  push(ops: readonly OpEntry<OpShape>[], signal?: AbortSignal): Promise<PushResponse>;
   pull(after: number, options?: { limit?: number; waitSeconds?: number; signal?: AbortSignal }): Promise<PullResponse>;
   /** Open the live stream after `after`; resolves when the server ends it, rejects when it fails. */
   stream(after: number, handlers: StreamHandlers, signal: AbortSignal): Promise<void>;
@@ -46,7 +46,7 @@ export class HttpTransport implements SyncTransport {
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
-  async push(ops: readonly OpEntry[], signal?: AbortSignal): Promise<PushResponse> {
+  async push(ops: readonly OpEntry<OpShape>[], signal?: AbortSignal): Promise<PushResponse> {
     const body = JSON.stringify({ ops });
     const res = await this.request(`${this.base}/ops`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' }, signal });
     return parsePushResponse(await this.json(res));
