@@ -7,10 +7,9 @@
 import { openBrowserStorage, SharedOpLog, type StorageAdapter } from '../src/index.js';
 import { demoConfig } from './app/config.js';
 import { Editor } from './app/editor.js';
-import { asSessionLog } from './app/log-shim.js';
 import { startSync } from './app/sync.js';
 import { StatusChannel } from './app/sync-status.js';
-import { deleteOp, insertOp, moveOp, mutateOp, newNoteAddress, pitchName } from './model/ops.js';
+import { deleteOp, insertOp, moveOp, mutateOp, newNoteAddress, pitchName, type NoteOp } from './model/ops.js';
 import { PianoRoll } from './ui/piano-roll.js';
 import { Player } from './ui/player.js';
 import { renderOpLog, renderStorage, renderSync, type StorageFacts } from './ui/side-panel.js';
@@ -27,7 +26,7 @@ if ('serviceWorker' in navigator) {
 const status = new StatusChannel(config.sessionId, config.sync?.url ?? null);
 const storage: StorageFacts = { kind: null };
 
-const shared = await SharedOpLog.open({
+const log = await SharedOpLog.open<NoteOp>({
   sessionId: config.sessionId,
   // Only the leader tab opens storage: OPFS when its feature test passes here, else IndexedDB.
   adapter: async (): Promise<StorageAdapter> => {
@@ -36,13 +35,12 @@ const shared = await SharedOpLog.open({
     return chosen.adapter;
   },
 });
-const log = await asSessionLog(shared);
 const editor = await Editor.open(log, config.actor);
 
 // --- the sync client runs in the leader tab; followers show the leader's status ---
 let sync: { stop(): void; hasUnsynced(): boolean; syncNow(): void } | undefined;
 function roleChanged(): void {
-  if (shared.role === 'leader') {
+  if (log.role === 'leader') {
     status.lead();
     if (!sync && config.sync) sync = startSync(log, config.sync, (patch) => status.publish(patch));
     status.publish({});
@@ -51,9 +49,9 @@ function roleChanged(): void {
     sync = undefined;
     status.follow();
   }
-  $('role').textContent = shared.role === 'leader' ? 'leader tab (writes, syncs)' : 'follower tab (forwards to the leader)';
+  $('role').textContent = log.role === 'leader' ? 'leader tab (writes, syncs)' : 'follower tab (forwards to the leader)';
 }
-shared.onLeaderChange(roleChanged);
+log.onLeaderChange(roleChanged);
 roleChanged();
 
 // --- the view ---
@@ -189,4 +187,4 @@ $('actor').textContent = config.actor;
 render();
 
 // For the end-to-end tests and for poking at it from devtools.
-Object.assign(globalThis, { museDemo: { log, shared, editor, status, config } });
+Object.assign(globalThis, { museDemo: { log, editor, status, config } });

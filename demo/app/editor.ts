@@ -6,8 +6,7 @@
  * once its append resolved, or when any tab's or device's op arrives through
  * `subscribe`).
  */
-import { makeOpEntry, type OpEntry } from '../../src/index.js';
-import type { SessionLog } from '../../src/core/session-log.js';
+import { makeOpEntry, type OpEntry, type SessionLog } from '../../src/index.js';
 import { PatternFold } from '../model/fold.js';
 import { History, type Edit } from '../model/history.js';
 import { DOMAIN, type NoteEntry, type NoteOp } from '../model/ops.js';

@@ -4,8 +4,7 @@
  * time it is saved the demo also learns which local records the server now
  * holds: that is what the op log's "on the server" column shows.
  */
-import { IndexedDbStateStore, SyncClient, type SyncProgress, type SyncStateStore } from '../../src/index.js';
-import type { SessionLog } from '../../src/core/session-log.js';
+import { IndexedDbStateStore, SyncClient, type SessionLog, type SyncProgress, type SyncStateStore } from '../../src/index.js';
 import type { NoteOp } from '../model/ops.js';
 import type { SyncStatus } from './sync-status.js';
 
