@@ -110,7 +110,10 @@ function render(): void {
     $('note-count').textContent = `${pattern.length} note${pattern.length === 1 ? '' : 's'}`;
     $<HTMLButtonElement>('undo').disabled = !editor.history.canUndo;
     $<HTMLButtonElement>('redo').disabled = !editor.history.canRedo;
-    renderOpLog(editor.ops, config.actor, status.status);
+    renderOpLog(editor.ops, config.actor, status.status, (address) => {
+      const n = editor.fold.lastKnown(address);
+      return n ? pitchName(n.pitch) : '?';
+    });
     renderSync(status.status);
     renderStorage({ ...storage, ...(status.status.storage ?? {}) });
     document.body.dataset.ops = String(editor.ops.length);

@@ -52,7 +52,8 @@ function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-export function renderOpLog(ops: readonly LoggedOp[], actor: string, status: SyncStatus): void {
+/** `noteName(address)`: the name of the note an op without a pitch (a velocity change) is about. */
+export function renderOpLog(ops: readonly LoggedOp[], actor: string, status: SyncStatus, noteName: (address: string) => string): void {
   const rows: string[] = [];
   const from = Math.max(0, ops.length - SHOWN);
   for (let i = ops.length - 1; i >= from; i--) {
@@ -65,7 +66,7 @@ export function renderOpLog(ops: readonly LoggedOp[], actor: string, status: Syn
     const mine = entry.actor_id === actor;
     const what =
       op.op === 'move' ? `→ ${pitchName(op.pitch)} s${op.step + 1}`
-      : op.op === 'mutate' ? `vel ${op.velocity}`
+      : op.op === 'mutate' ? `${noteName(op.address)} vel ${op.velocity}`
       : `${pitchName(op.pitch)} s${op.step + 1}`;
     rows.push(
       `<tr data-position="${position}" data-synced="${synced}" class="${mine ? 'mine' : 'theirs'}">` +

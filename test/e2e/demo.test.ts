@@ -195,7 +195,7 @@ describe('the demo: an offline-first piano roll', () => {
     expect(final).toEqual(['48@0:100', '55@8:100', '60@0:100', expect.stringMatching(/^62@2:1(1[5-9]|2[0-5])$/), '65@6:100', expect.stringMatching(/^67@8:(3\d|4\d)$/)]);
     expect(await opCount(alice)).toBe(await opCount(bob2));
     await waitFor(async () => (await alice.locator('#oplog tr[data-synced="waiting"]').count()) === 0, 'every op on the server');
-    await alice.screenshot({ path: join(SHOTS, 'piano-roll.png') });
+    await alice.screenshot({ path: join(SHOTS, 'converged.png') });
     expect(errors).toEqual([]);
     await alice.close();
     await bob2.close();
@@ -227,13 +227,65 @@ describe('the demo: an offline-first piano roll', () => {
     expect(await opCount(alice)).toBe(7);
     const kinds = await alice.locator('#oplog .kind').allInnerTexts();
     expect(kinds.reverse()).toEqual(['insert', 'insert', 'move', 'move', 'delete', 'insert', 'move']);
+    expect(await alice.locator('#undo').isEnabled()).toBe(true);
+    expect(await alice.locator('#redo').isEnabled()).toBe(false);
+
+    // A second tab of Alice's browser is a follower: it writes through her leader tab, shows the leader's sync
+    // status, and its edit reaches Bob like any other.
+    const alice2 = await open(devices[0]!, session);
+    expect(await alice2.locator('#role').innerText()).toMatch(/follower/);
+    await waitFor(async () => (await syncText(alice2)).includes('live'), 'the follower to show the leader\'s sync state');
+    expect(await rendered(alice2)).toEqual(await rendered(alice));
+    await click(alice2, 50, 15);
+    await waitFor(async () => (await rendered(bob)).includes('50@15:100') && (await rendered(alice)).includes('50@15:100'), 'the follower\'s edit everywhere');
+    await waitFor(async () => (await alice2.locator('#oplog tr[data-synced="server"]').count()) === 8, 'the follower to see every op on the server');
+    await alice2.close();
 
     // Commit: a checkpoint, and the structured delta's summary of what it folds in.
     await alice.click('#commit');
-    await expect.poll(() => alice.locator('#commit-result').innerText()).toMatch(/Committed 7 ops .*: 1 delete, 3 insert, 3 move/);
+    await expect.poll(() => alice.locator('#commit-result').innerText()).toMatch(/Committed 8 ops .*: 1 delete, 4 insert, 3 move/);
     expect(errors).toEqual([]);
     await alice.close();
     await bob.close();
+  }, 120_000);
+
+  it('plays the pattern with a moving playhead', async () => {
+    const session = freshSession('groove');
+    const page = await open(devices[0]!, session);
+    const groove: [number, number][] = [
+      [48, 0], [60, 0], [64, 0], [67, 0], [48, 3], [67, 2], [69, 4], [55, 6], [71, 6], [53, 8], [65, 8], [69, 8],
+      [72, 8], [53, 11], [72, 10], [71, 12], [55, 14], [67, 14], [62, 15],
+    ];
+    for (const [pitch, step] of groove) await click(page, pitch, step);
+    await setVelocity(page, 67, 2, 60);
+    await setVelocity(page, 71, 12, 85);
+    await setVelocity(page, 62, 15, 45);
+    expect(await rendered(page)).toHaveLength(groove.length);
+
+    await page.click('#play');
+    expect(await page.locator('#play').innerText()).toMatch(/Stop/);
+    const playhead = () =>
+      page.evaluate(() => {
+        const el = document.querySelector<HTMLElement>('.playhead')!;
+        return el.style.display === 'none' ? null : new DOMMatrix(getComputedStyle(el).transform).m41;
+      });
+    const xs = new Set<number>();
+    await waitFor(async () => {
+      const x = await playhead();
+      if (x !== null) xs.add(Math.round(x));
+      return xs.size >= 4;
+    }, 'the playhead to move');
+    await waitFor(async () => (await page.locator('.note.playing').count()) > 0, 'a note to light up as it plays');
+    await waitFor(async () => {
+      const x = await playhead();
+      return x !== null && x > 4 * COL && x < 5 * COL;
+    }, 'the playhead in the second beat');
+    await page.screenshot({ path: join(SHOTS, 'piano-roll.png') });
+    await page.click('#play');
+    expect(await page.locator('#play').innerText()).toMatch(/Play/);
+    expect(await playhead()).toBeNull();
+    expect(errors).toEqual([]);
+    await page.close();
   }, 120_000);
 
   it('opens offline from its cache after one visit, with the dev server gone too', async () => {
