@@ -141,6 +141,20 @@ async function waitForServiceWorker(page: Page): Promise<void> {
   }, undefined, { timeout: 30_000, polling: 100 });
 }
 
+/** One picture of several screenshots, captioned, side by side. */
+async function sideBySide(shots: [string, Buffer][], path: string): Promise<void> {
+  const page = await devices[0]!.newPage();
+  const figures = shots
+    .map(([caption, png]) => `<figure><figcaption>${caption}</figcaption><img src="data:image/png;base64,${png.toString('base64')}"></figure>`)
+    .join('');
+  await page.setContent(
+    `<style>body{margin:0;background:#15161a;color:#d9dce3;font:15px system-ui,sans-serif}main{display:inline-flex;gap:24px;padding:18px}` +
+      `figure{margin:0}figcaption{margin:0 0 8px 2px}</style><main>${figures}</main>`,
+  );
+  await page.locator('main').screenshot({ path });
+  await page.close();
+}
+
 describe('the demo: an offline-first piano roll', () => {
   it('two devices converge after one of them edits offline and reloads', async () => {
     const session = freshSession('jam');
@@ -196,6 +210,13 @@ describe('the demo: an offline-first piano roll', () => {
     expect(await opCount(alice)).toBe(await opCount(bob2));
     await waitFor(async () => (await alice.locator('#oplog tr[data-synced="waiting"]').count()) === 0, 'every op on the server');
     await alice.screenshot({ path: join(SHOTS, 'converged.png') });
+    await sideBySide(
+      [
+        ['Alice (stayed online)', await alice.locator('.roll').screenshot()],
+        ['Bob (edited offline, reloaded, came back)', await bob2.locator('.roll').screenshot()],
+      ],
+      join(SHOTS, 'two-devices.png'),
+    );
     expect(errors).toEqual([]);
     await alice.close();
     await bob2.close();
