@@ -147,7 +147,8 @@ $<HTMLInputElement>('velocity').onchange = (e) => {
 $('undo').onclick = () => void edit(editor.undo('undo'));
 $('redo').onclick = () => void edit(editor.undo('redo'));
 addEventListener('keydown', (e) => {
-  if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'z' && e.key.toLowerCase() !== 'y') return;
+  if (!(e.ctrlKey || e.metaKey) || (e.key.toLowerCase() !== 'z' && e.key.toLowerCase() !== 'y')) return;
+  if (e.target instanceof HTMLInputElement && e.target.type !== 'range') return; // the BPM field's own undo
   e.preventDefault();
   const redo = e.key.toLowerCase() === 'y' || e.shiftKey;
   void edit(editor.undo(redo ? 'redo' : 'undo'));

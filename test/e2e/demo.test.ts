@@ -53,7 +53,10 @@ async function open(device: BrowserContext, session: string): Promise<Page> {
   const page = await device.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') console.log(`[${session}] ${m.type()}: ${m.text()}`);
+    // Failed requests while offline are expected; anything else is worth seeing when a test fails.
+    if ((m.type() === 'error' || m.type() === 'warning') && !m.text().includes('net::ERR_INTERNET_DISCONNECTED')) {
+      console.log(`[${session}] ${m.type()}: ${m.text()}`);
+    }
   });
   page.on('dialog', (d) => {
     dialogs.push(d.type());
