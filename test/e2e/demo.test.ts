@@ -195,7 +195,7 @@ describe('the demo: an offline-first piano roll', () => {
         throw new Error(`${err.message}: ${JSON.stringify(await rendered(bob))} != ${JSON.stringify(before)}; ${await syncText(bob)}`);
       },
     );
-    expect(await syncText(bob)).toMatch(/4 ops waiting/);
+    await waitFor(async () => /4 ops waiting/.test(await syncText(bob)), 'bob\'s 4 unsynced ops after the reload');
     // The page warns before closing while ops are unsynced.
     await bob.close({ runBeforeUnload: true });
     await waitFor(async () => dialogs.includes('beforeunload'), 'a beforeunload warning');
