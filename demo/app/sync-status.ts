@@ -20,6 +20,9 @@ export interface SyncStatus {
   storage: { kind: string; reason?: string } | null;
   /** The sync server's URL, or null without one. */
   server: string | null;
+  /** The last server seq pulled into the log, and how the client follows the server. */
+  cursor: number;
+  mode: 'stream' | 'long-poll';
 }
 
 export const initialStatus = (server: string | null): SyncStatus => ({
@@ -31,6 +34,8 @@ export const initialStatus = (server: string | null): SyncStatus => ({
   lastError: null,
   storage: null,
   server,
+  cursor: 0,
+  mode: 'stream',
 });
 
 export function onServer(status: SyncStatus, position: number): boolean {

@@ -36,7 +36,14 @@ export function startSync(
   };
   const client = new SyncClient(log, { url: server.url, token: server.token, stateStore });
   client.on('status', (s) =>
-    publish({ state: s.state, pending: s.pending, lastSyncedAt: s.lastSyncedAt, lastError: s.lastError ? s.lastError.message : null }),
+    publish({
+      state: s.state,
+      pending: s.pending,
+      lastSyncedAt: s.lastSyncedAt,
+      lastError: s.lastError ? s.lastError.message : null,
+      cursor: s.cursor,
+      mode: s.mode,
+    }),
   );
   // Local appends change `pending` before the client has pushed them: show them waiting at once.
   const off = log.subscribe(() => publish({ pending: client.pending }));

@@ -23,6 +23,7 @@ export function renderSync(status: SyncStatus): void {
   $('sync-pending').textContent = status.pending === 0 ? 'all ops synced' : `${status.pending} op${status.pending === 1 ? '' : 's'} waiting`;
   $('sync-detail').textContent = [
     status.server ? `server ${status.server}` : 'no sync server configured',
+    status.server ? `pulled to seq ${status.cursor} (${status.mode === 'stream' ? 'live stream' : 'long-poll'})` : '',
     status.lastSyncedAt ? `last synced ${new Date(status.lastSyncedAt).toLocaleTimeString()}` : '',
     status.lastError ? `last error: ${status.lastError}` : '',
   ].filter(Boolean).join(' · ');
