@@ -21,12 +21,15 @@ export function renderSync(status: SyncStatus): void {
   el.dataset.state = status.state;
   $('sync-label').textContent = label;
   $('sync-pending').textContent = status.pending === 0 ? 'all ops synced' : `${status.pending} op${status.pending === 1 ? '' : 's'} waiting`;
-  $('sync-detail').textContent = [
-    status.server ? `server ${status.server}` : 'no sync server configured',
-    status.server ? `pulled to seq ${status.cursor} (${status.mode === 'stream' ? 'live stream' : 'long-poll'})` : '',
-    status.lastSyncedAt ? `last synced ${new Date(status.lastSyncedAt).toLocaleTimeString()}` : '',
-    status.lastError ? `last error: ${status.lastError}` : '',
-  ].filter(Boolean).join(' · ');
+  const rows: [string, string][] = status.server
+    ? [
+        ['Server', status.server],
+        ['Pulled to', `seq ${status.cursor} (${status.mode === 'stream' ? 'live stream' : 'long-poll'})`],
+        ['Last synced', status.lastSyncedAt ? new Date(status.lastSyncedAt).toLocaleTimeString() : 'not yet'],
+        ...(status.lastError ? [['Last error', status.lastError] as [string, string]] : []),
+      ]
+    : [['Server', 'none configured: this page keeps its log locally']];
+  $('sync-detail').innerHTML = rows.map(([k, v]) => `<dt>${k}</dt><dd>${esc(v)}</dd>`).join('');
 }
 
 export interface StorageFacts {
