@@ -6,6 +6,7 @@ export {
   computeOpId,
   isOpId,
   makeOpEntry,
+  MAX_LAMPORT_TS,
   opIdPreimage,
   verifyOpEntry,
   type HashedFields,

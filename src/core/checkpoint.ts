@@ -1,4 +1,5 @@
 import { InvalidCheckpointError } from './errors.js';
+import { sha256Hex } from './hash.js';
 import type { OpLogCheckpoint } from './types.js';
 
 /** The reference writes `json.dumps(ckpt, indent=2)` plus a newline; so do we, field for field. */
@@ -46,18 +47,27 @@ export function decodeCheckpoint(text: string): OpLogCheckpoint {
  * The clock document: how many records had been verified and the highest
  * Lamport timestamp among them. Reopening reads it and scans only the records
  * after `count`, so reopen cost does not grow with the log. It is a cache: a
- * missing, damaged or too-long one (`count` beyond the log) means a full scan.
+ * missing, damaged, edited (its `sum` no longer matches) or too-long one
+ * (`count` beyond the log) means a full scan, and the log checks it against
+ * the records it can see cheaply (see `OpLog.open`).
  */
 export interface ClockDoc {
-  v: 1;
+  v: 2;
   count: number;
   lamport_ts: number;
   /** op id of record `count - 1` ('' when count is 0): tells a replaced log from an extended one. */
   last_op_id: string;
+  /** Check digits over the other fields: an edited or bit-flipped document is not trusted. */
+  sum: string;
 }
 
-export function encodeClockDoc(doc: Omit<ClockDoc, 'v'>): string {
-  return JSON.stringify({ v: 1, ...doc } satisfies ClockDoc);
+function clockSum(count: number, lamportTs: number, lastOpId: string): string {
+  return sha256Hex(`muse-oplog clock v2:${count}:${lamportTs}:${lastOpId}`).slice(0, 16);
+}
+
+export function encodeClockDoc(doc: Omit<ClockDoc, 'v' | 'sum'>): string {
+  const out: ClockDoc = { v: 2, ...doc, sum: clockSum(doc.count, doc.lamport_ts, doc.last_op_id) };
+  return JSON.stringify(out);
 }
 
 export function decodeClockDoc(text: string | undefined): ClockDoc | undefined {
@@ -65,12 +75,13 @@ export function decodeClockDoc(text: string | undefined): ClockDoc | undefined {
   try {
     const d = JSON.parse(text) as Partial<ClockDoc>;
     if (
-      d.v === 1 &&
+      d.v === 2 &&
       Number.isSafeInteger(d.count) &&
       d.count! >= 0 &&
       Number.isSafeInteger(d.lamport_ts) &&
       d.lamport_ts! >= 0 &&
-      typeof d.last_op_id === 'string'
+      typeof d.last_op_id === 'string' &&
+      d.sum === clockSum(d.count!, d.lamport_ts!, d.last_op_id)
     ) {
       return d as ClockDoc;
     }

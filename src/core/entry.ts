@@ -32,6 +32,13 @@ const ENTRY_FIELDS = [
 ] as const;
 const ENTRY_FIELD_SET: ReadonlySet<string> = new Set(ENTRY_FIELDS);
 
+/**
+ * The highest `lamport_ts` accepted (2^53 - 2^32): far above any real clock,
+ * and low enough that after one hostile op at the ceiling every replica can
+ * still stamp 2^32 local ops with exact integers.
+ */
+export const MAX_LAMPORT_TS = 2 ** 53 - 2 ** 32;
+
 /** 64 lowercase hex digits. A char loop: this runs for every id on the append path. */
 export function isOpId(value: unknown): value is string {
   if (typeof value !== 'string' || value.length !== 64) return false;
@@ -161,7 +168,9 @@ function copyShallow(v: unknown, depth: number): unknown {
     if (member === undefined) continue;
     const copy = copyShallow(member, depth + 1);
     if (copy === undefined) return undefined;
-    out[key] = copy;
+    // A JSON key like any other: assignment would set the prototype instead.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
   }
   return Object.freeze(out);
 }
@@ -197,6 +206,14 @@ export function assertOpEntry(value: unknown): asserts value is OpEntry {
   if (!isOpId(e.op_id)) throw new InvalidEntryError('op_id', 'must be 64 lowercase hex digits');
   if (typeof e.created_at !== 'string') throw new InvalidEntryError('created_at', 'must be a string');
   assertHashedFields(e as unknown as HashedFields);
+  assertBelowCeiling(e.lamport_ts as number);
+}
+
+/** Entries entering a log (appended, read, imported, received) stay below MAX_LAMPORT_TS; ids can still be computed above it. */
+function assertBelowCeiling(ts: number): void {
+  if (ts > MAX_LAMPORT_TS) {
+    throw new InvalidEntryError('lamport_ts', `is above the ceiling 2^53 - 2^32 = ${MAX_LAMPORT_TS} (got ${ts})`);
+  }
 }
 
 function assertHashedFields(e: HashedFields<OpShape>): void {
@@ -236,7 +253,10 @@ export function verifyOpEntry<Op extends OpShape>(entry: OpEntry<Op>): void {
  */
 export function encodeEntry(value: unknown): { entry: OpEntry<OpShape>; record: string } {
   const made = typeof value === 'object' && value !== null ? madeOpJson.get(value) : undefined;
-  if (made !== undefined) return { entry: value as OpEntry<OpShape>, record: encodeRecord(value as OpEntry<OpShape>, made) };
+  if (made !== undefined) {
+    assertBelowCeiling((value as OpEntry<OpShape>).lamport_ts);
+    return { entry: value as OpEntry<OpShape>, record: encodeRecord(value as OpEntry<OpShape>, made) };
+  }
   assertOpEntry(value);
   const entry: OpEntry<OpShape> = value;
   const opJson = canonicalize(entry.domain_op, '$.domain_op');
@@ -272,6 +292,29 @@ export function recordOpId(record: string): string {
     if (isOpId(id)) return id;
   }
   return decodeRecord(record).op_id;
+}
+
+/**
+ * The `lamport_ts` of a stored record, without parsing all of it when the
+ * record is laid out as this library writes it (`op_id`, `actor_id`, then
+ * `lamport_ts`: a string value cannot contain `,"`, so the first
+ * `,"lamport_ts":` is the field).
+ */
+export function recordLamportTs(record: string): number {
+  if (record.startsWith('{"op_id":"') && record.startsWith('","actor_id":"', 74)) {
+    const at = record.indexOf(',"lamport_ts":', 88);
+    if (at > 0) {
+      let n = 0;
+      let i = at + 14;
+      for (; i < record.length; i++) {
+        const c = record.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+        n = n * 10 + (c - 48);
+      }
+      if (i > at + 14 && record.charCodeAt(i) === 44 /* , */ && n <= MAX_LAMPORT_TS) return n;
+    }
+  }
+  return decodeRecord(record).lamport_ts;
 }
 
 function quoteAll(ids: readonly string[]): string {

@@ -9,7 +9,7 @@
 import { decodeCheckpoint, decodeClockDoc, encodeCheckpoint, encodeClockDoc } from './checkpoint.js';
 import { LamportClock } from './clock.js';
 import { buildStructuredDelta } from './delta.js';
-import { decodeRecord, encodeEntry, isOpId, recordOpId, verifyOpEntry } from './entry.js';
+import { decodeRecord, encodeEntry, isOpId, recordLamportTs, recordOpId, verifyOpEntry } from './entry.js';
 import {
   ClosedError,
   CorruptRecordError,
@@ -66,6 +66,13 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** The new ops of one append or appendBatch call: always stored by one adapter write, all or none. */
+type Unit = Pending[];
+/** A checkpoint's cut in the write queue: told the record count once every unit before it has settled. */
+interface Barrier {
+  cut(count: number, lamportTs: number): void;
+}
+
 const MAX_WRITE_BATCH = 8192;
 const CHECKPOINT_DOC = 'checkpoint';
 const CLOCK_DOC = 'clock';
@@ -92,8 +99,13 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   /** Positions of records skipped under `onCorruptRecord: 'skip'`: left out of every read. */
   private readonly skipped = new Set<number>();
   private readonly pendingIds = new Map<string, Promise<AppendResult>>();
-  private queue: Pending[] = [];
+  private queue: Array<Unit | Barrier> = [];
   private flushing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  /** Checkpoint document writes, in call order (so the last checkpoint called is the one that stays). */
+  private checkpointWrites: Promise<unknown> = Promise.resolve();
+  /** Set on open when the stored checkpoint cannot be trusted (cleared by a new checkpoint). */
+  private checkpointProblem: InvalidCheckpointError | undefined;
   private clockWrittenAt: number;
   /** Op id of the last record ('' if none or unreadable), kept for the clock document. */
   private lastOpId = '';
@@ -172,14 +184,19 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   async append(entry: OpEntry<Op>): Promise<AppendResult> {
     this.assertOpen();
     const { record } = encodeEntry(entry);
-    return this.admit(() => this.enqueue(entry, record));
+    return this.admit(() => this.enqueue([entry], [record])[0]!);
   }
 
-  /** Append several entries in order. If any entry is invalid, none is stored. */
+  /**
+   * Append several entries in order, all or nothing at any size: if any entry
+   * is invalid none is stored, and the new ones go to storage in one adapter
+   * write, so a storage failure stores none of them. (An entry already being
+   * written by an earlier call settles with that call.)
+   */
   async appendBatch(entries: readonly OpEntry<Op>[]): Promise<AppendResult[]> {
     this.assertOpen();
     const records = entries.map((e) => encodeEntry(e).record);
-    return Promise.all(await this.admit(() => entries.map((e, i) => this.enqueue(e, records[i]!))));
+    return Promise.all(await this.admit(() => this.enqueue(entries, records)));
   }
 
   /**
@@ -203,20 +220,27 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     return run.then((r) => r.queued);
   }
 
-  /** Queue a validated entry for the next group-commit write, unless the log has it or is writing it. */
-  private enqueue(entry: OpEntry<OpShape>, record: string): Promise<AppendResult> {
-    const opId = entry.op_id;
-    const position = this.index!.get(opId);
-    if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
-    const inFlight = this.pendingIds.get(opId);
-    if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
-    this.clock.observe(entry.lamport_ts);
-    const promise = new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ entry, record, opId, lamportTs: entry.lamport_ts, resolve, reject });
+  /** Queue validated entries, as one unit, for the next group-commit write, leaving out those the log has or is writing. */
+  private enqueue(entries: readonly OpEntry<OpShape>[], records: readonly string[]): Promise<AppendResult>[] {
+    const unit: Unit = [];
+    const results = entries.map((entry, i) => {
+      const opId = entry.op_id;
+      const position = this.index!.get(opId);
+      if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
+      const inFlight = this.pendingIds.get(opId);
+      if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
+      this.clock.observe(entry.lamport_ts);
+      const promise = new Promise<AppendResult>((resolve, reject) => {
+        unit.push({ entry, record: records[i]!, opId, lamportTs: entry.lamport_ts, resolve, reject });
+      });
+      this.pendingIds.set(opId, promise);
+      return promise;
     });
-    this.pendingIds.set(opId, promise);
-    this.flushing ??= this.flush();
-    return promise;
+    if (unit.length > 0) {
+      this.queue.push(unit);
+      this.flushing ??= this.flush();
+    }
+    return results;
   }
 
   /** Whether an op is in the log (stored, not merely in flight). */
@@ -286,28 +310,46 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     return buildStructuredDelta(await this.replaySinceCheckpoint(), domain);
   }
 
-  /** Record that every op stored so far is folded into `snapshotId`. Waits for appends in flight first. */
+  /**
+   * Record that the ops appended before this call are folded into
+   * `snapshotId`: `op_count` counts exactly the records of the appends made
+   * before it (once they have settled), not those made while it runs, so it
+   * resolves under steady load too.
+   */
   async checkpoint(snapshotId: string): Promise<OpLogCheckpoint> {
     this.assertOpen();
     if (typeof snapshotId !== 'string') throw new InvalidCheckpointError('snapshot_id must be a string');
-    await this.idle();
+    // Appends still waiting for the op id index were made before this call: cut after them.
+    const cut = await (this.admitting ? this.admitting.then(() => this.barrier()) : this.barrier());
     const ckpt: OpLogCheckpoint = {
       session_id: this.sessionId,
       snapshot_id: snapshotId,
-      lamport_ts: this.highestCommitted,
-      op_count: this.storage.length,
+      lamport_ts: cut.lamportTs,
+      op_count: cut.count,
       created_at: new Date().toISOString(),
     };
-    await this.storage.writeDoc(CHECKPOINT_DOC, encodeCheckpoint(ckpt));
+    const write = this.checkpointWrites.then(() => this.storage.writeDoc(CHECKPOINT_DOC, encodeCheckpoint(ckpt)));
+    this.checkpointWrites = write.catch(() => undefined);
+    await write;
+    this.checkpointProblem = undefined;
     await this.saveClock();
     return ckpt;
   }
 
-  /** The last checkpoint, or null. A damaged checkpoint document rejects with `InvalidCheckpointError`. */
+  /**
+   * The last checkpoint, or null. Rejects with `InvalidCheckpointError` when
+   * the document is damaged, or when on open it counted more records than the
+   * log holds (the log was cut back, e.g. restored from an older copy): it is
+   * reported, not trusted, until a new checkpoint replaces it.
+   */
   async readCheckpoint(): Promise<OpLogCheckpoint | null> {
     this.assertOpen();
+    if (this.checkpointProblem) throw this.checkpointProblem;
     const text = await this.storage.readDoc(CHECKPOINT_DOC);
-    return text === undefined ? null : decodeCheckpoint(text);
+    if (text === undefined) return null;
+    const ckpt = decodeCheckpoint(text);
+    if (ckpt.op_count > this.storage.length) throw pastTheEnd(ckpt.op_count, this.storage.length);
+    return ckpt;
   }
 
   /**
@@ -332,27 +374,50 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     return this.listeners.add(listener);
   }
 
-  /** Wait for appends in flight, save the clock document, release the session. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Wait for appends in flight, save the clock document, release the session. A second call waits the same. */
+  close(): Promise<void> {
     this.closed = true;
-    await this.idle();
-    this.listeners.clear();
-    if (this.clockWrittenAt !== this.storage.length) await this.saveClock();
-    await this.storage.close();
+    this.closing ??= (async () => {
+      await this.idle();
+      await this.checkpointWrites; // a checkpoint whose cut has passed still writes its document
+      this.listeners.clear();
+      if (this.clockWrittenAt !== this.storage.length) await this.saveClock();
+      await this.storage.close();
+    })();
+    return this.closing;
+  }
+
+  /** A cut in the write queue after every unit queued so far; resolves with the record count at that point. */
+  private barrier(): Promise<{ count: number; lamportTs: number }> {
+    if (this.queue.length === 0 && !this.flushing) {
+      return Promise.resolve({ count: this.storage.length, lamportTs: this.highestCommitted });
+    }
+    return new Promise((resolve) => {
+      this.queue.push({ cut: (count, lamportTs) => resolve({ count, lamportTs }) });
+      this.flushing ??= this.flush();
+    });
   }
 
   // ------------------------------------------------------------------
 
-  /** Recover the clock: from the clock document plus the records after it, or by one full scan. */
+  /**
+   * Recover the clock: from the clock document plus the records after it, or
+   * by one full scan. The document is trusted only if its check digits match,
+   * it does not count past the log, its last op id is the record's there and
+   * that record's timestamp is not above it; the op id index pass checks every
+   * timestamp again. A stored checkpoint counting past the log is reported.
+   */
   private async recover(): Promise<void> {
     const length = this.storage.length;
     const doc = decodeClockDoc(await this.storage.readDoc(CLOCK_DOC));
     let from = 0;
     let highest = 0;
-    if (doc && doc.count <= length && (await this.lastOpIdAt(doc.count)) === doc.last_op_id) {
-      from = doc.count;
-      highest = doc.lamport_ts;
+    if (doc && doc.count <= length) {
+      const last = await this.recordAt(doc.count - 1);
+      if (last && last.opId === doc.last_op_id && last.lamportTs <= doc.lamport_ts) {
+        from = doc.count;
+        highest = doc.lamport_ts;
+      }
     }
     const index = from === 0 ? new OpIdIndex(length) : undefined;
     let lastOpId = doc && from > 0 ? doc.last_op_id : '';
@@ -370,14 +435,27 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     this.lastOpId = lastOpId;
     this.clock.observe(highest);
     this.clockWrittenAt = from;
-    if (length > from) await this.saveClock();
+    if (length > from || (doc && from === 0)) await this.saveClock();
+    await this.checkStoredCheckpoint(length);
   }
 
-  private async lastOpIdAt(count: number): Promise<string | undefined> {
-    if (count === 0) return '';
-    for await (const batch of this.storage.read(count - 1, count)) {
+  private async checkStoredCheckpoint(length: number): Promise<void> {
+    const text = await this.storage.readDoc(CHECKPOINT_DOC);
+    if (text === undefined) return;
+    try {
+      const ckpt = decodeCheckpoint(text);
+      if (ckpt.op_count > length) this.checkpointProblem = pastTheEnd(ckpt.op_count, length);
+    } catch {
+      // a damaged document: readCheckpoint reports it
+    }
+  }
+
+  /** Op id and timestamp of the record at `position` (none for -1), or undefined when it cannot be read. */
+  private async recordAt(position: number): Promise<{ opId: string; lamportTs: number } | undefined> {
+    if (position < 0) return { opId: '', lamportTs: 0 };
+    for await (const batch of this.storage.read(position, position + 1)) {
       try {
-        return recordOpId(batch[0]!);
+        return { opId: recordOpId(batch[0]!), lamportTs: recordLamportTs(batch[0]!) };
       } catch {
         return undefined;
       }
@@ -448,22 +526,34 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     return undefined;
   }
 
-  /** The op id index, built on first need by one pass over the records' ids. */
+  /**
+   * The op id index, built on first need by one pass over the records' ids.
+   * The same pass checks the clock against every stored timestamp: a clock
+   * document that undercounted is caught here, before any append.
+   */
   private ensureIndex(): Promise<OpIdIndex> {
     if (!this.indexReady) {
       const length = this.storage.length;
       const index = new OpIdIndex(length);
       const build = (async () => {
         let position = 0;
+        let highest = 0;
         for await (const batch of this.storage.read(0, length)) {
           for (const record of batch) {
             try {
               index.add(recordOpId(record), position);
+              const ts = recordLamportTs(record);
+              if (ts > highest) highest = ts;
             } catch (err) {
               this.corrupt(position, err);
             }
             position++;
           }
+        }
+        if (highest > this.highestCommitted) {
+          this.highestCommitted = highest;
+          this.clock.observe(highest);
+          void this.saveClock();
         }
         return (this.index = index);
       })();
@@ -514,13 +604,29 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     if (this.indexReady === failed) this.indexReady = undefined;
   }
 
-  /** Group commit: one adapter write for everything queued while the previous write was in flight. */
+  /**
+   * Group commit: one adapter write for the units queued while the previous
+   * write was in flight (up to MAX_WRITE_BATCH records; a larger unit goes
+   * alone, never split). A checkpoint's barrier ends a write.
+   */
   private async flush(): Promise<void> {
     await Promise.resolve(); // let appends made in the same tick join the first write
     try {
       const index = this.index!;
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_WRITE_BATCH);
+        const head = this.queue[0]!;
+        if (!Array.isArray(head)) {
+          this.queue.shift();
+          head.cut(this.storage.length, this.highestCommitted);
+          continue;
+        }
+        const batch: Pending[] = [];
+        while (this.queue.length > 0) {
+          const unit = this.queue[0]!;
+          if (!Array.isArray(unit) || (batch.length > 0 && batch.length + unit.length > MAX_WRITE_BATCH)) break;
+          this.queue.shift();
+          for (const p of unit) batch.push(p);
+        }
         const start = this.storage.length;
         try {
           await this.storage.append(batch.map((p) => p.record));
@@ -579,6 +685,12 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   private assertOpen(): void {
     if (this.closed) throw new ClosedError(`op log for session ${JSON.stringify(this.storage.sessionId)}`);
   }
+}
+
+function pastTheEnd(opCount: number, length: number): InvalidCheckpointError {
+  return new InvalidCheckpointError(
+    `op_count ${opCount} is past the end of the log (${length} records): the log was cut back after the checkpoint was written; write a new one`,
+  );
 }
 
 /** Session ids with stored ops or checkpoints, sorted. Folders that are not valid session ids are left out. */

@@ -6,6 +6,8 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  exportJsonl,
+  importJsonl,
   makeOpEntry,
   MemoryAdapter,
   OpLog,
@@ -138,6 +140,9 @@ describe('generic op types (checked by tsc)', () => {
       return undefined;
     };
     expectTypeOf(firstPitch).parameter(0).toExtend<SessionLog<SongOp>>();
+    // The library's own helpers take any SessionLog of any op type.
+    expectTypeOf(exportJsonl<SongOp>).parameter(0).toEqualTypeOf<SessionLog<SongOp>>();
+    expectTypeOf<SharedOpLog<SongOp>>().toExtend<Parameters<typeof importJsonl<SongOp>>[0]>();
   });
 
   it('an entry of one op type is an entry of a wider one; untyped logs take any op', async () => {

@@ -4,19 +4,22 @@
  * rebuilds it when it is missing or stale.
  *
  * Layout (little-endian):
- *   0   8 bytes  magic "MUSEIDX1"
+ *   0   8 bytes  magic "MUSEIDX2"
  *   8   u32      stride K: entry j is the offset of record j*K
  *   12  u32      fingerprint length F (0..64)
  *   16  64 bytes the first F bytes of record 0's line (tells a replaced log from ours)
- *   80  u64 × n  entry j: byte offset of the line of record j*K
+ *   80  12 bytes × n  entry j: u64 byte offset of the line of record j*K, then
+ *                u32 check digits over (j, offset) (tells a damaged entry)
  *
  * Entries are only written for records that are complete in the log, so a
- * valid index never points at or past the log's end.
+ * valid index never points at or past the log's end. Readers keep the
+ * leading entries whose check digits match and whose offsets increase, and
+ * check that an entry they use starts a line.
  */
 
-export const INDEX_MAGIC = 'MUSEIDX1';
+export const INDEX_MAGIC = 'MUSEIDX2';
 export const INDEX_HEADER_BYTES = 80;
-export const INDEX_ENTRY_BYTES = 8;
+export const INDEX_ENTRY_BYTES = 12;
 export const FINGERPRINT_MAX = 64;
 /** Records per index entry: a reopen or a read re-scans at most this many lines. */
 export const DEFAULT_STRIDE = 64;
@@ -58,19 +61,40 @@ export function indexEntryOffset(j: number): number {
   return INDEX_HEADER_BYTES + j * INDEX_ENTRY_BYTES;
 }
 
-export function encodeIndexEntries(offsets: readonly number[]): Uint8Array {
+/** Entries `first`, `first + 1`, … for `offsets`, each with its check digits. */
+export function encodeIndexEntries(offsets: readonly number[], first: number): Uint8Array {
   const out = new Uint8Array(offsets.length * INDEX_ENTRY_BYTES);
   const view = new DataView(out.buffer);
   offsets.forEach((offset, k) => {
-    view.setUint32(k * 8, offset % 0x1_0000_0000, true);
-    view.setUint32(k * 8 + 4, Math.floor(offset / 0x1_0000_0000), true);
+    const lo = offset % 0x1_0000_0000;
+    const hi = Math.floor(offset / 0x1_0000_0000);
+    view.setUint32(k * INDEX_ENTRY_BYTES, lo, true);
+    view.setUint32(k * INDEX_ENTRY_BYTES + 4, hi, true);
+    view.setUint32(k * INDEX_ENTRY_BYTES + 8, entryCheck(first + k, lo, hi), true);
   });
   return out;
 }
 
-export function decodeIndexEntry(bytes: Uint8Array, at = 0): number {
+/** The offset in entry `j` (read from `bytes` at `at`), or -1 when its check digits do not match (a damaged entry). */
+export function decodeIndexEntry(bytes: Uint8Array, at: number, j: number): number {
+  if (bytes.length < at + INDEX_ENTRY_BYTES) return -1;
   const view = new DataView(bytes.buffer, bytes.byteOffset + at, INDEX_ENTRY_BYTES);
-  return view.getUint32(0, true) + view.getUint32(4, true) * 0x1_0000_0000;
+  const lo = view.getUint32(0, true);
+  const hi = view.getUint32(4, true);
+  if (view.getUint32(8, true) !== entryCheck(j, lo, hi)) return -1;
+  return lo + hi * 0x1_0000_0000;
+}
+
+/** FNV-1a (32 bit) over j and the offset's two words: a zeroed, shifted or rewritten entry fails it. */
+function entryCheck(j: number, lo: number, hi: number): number {
+  let h = 0x811c9dc5;
+  for (const word of [j % 0x1_0000_0000, Math.floor(j / 0x1_0000_0000), lo, hi]) {
+    for (let b = 0; b < 4; b++) {
+      h ^= (word >>> (b * 8)) & 0xff;
+      h = Math.imul(h, 0x01000193);
+    }
+  }
+  return h >>> 0;
 }
 
 /** Whether a header's fingerprint matches the start of the log's first line. */

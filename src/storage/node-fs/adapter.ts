@@ -5,6 +5,7 @@ import { ClosedError, StorageError } from '../../core/errors.js';
 import { assertValidSessionId } from '../../core/session-id.js';
 import type { StorageAdapter } from '../adapter.js';
 import { DEFAULT_STRIDE } from '../jsonl/index.js';
+import { breakLock, type LockOwner } from './lock.js';
 import { isStoredFile, opLogDir, sessionPaths } from './paths.js';
 import { NodeFsSession, type Durability } from './session.js';
 
@@ -36,10 +37,13 @@ export interface NodeFsAdapterOptions {
  *
  * Crash recovery on open: a last line with no `\n` is cut off (a torn write)
  * or, if it is a whole JSON object, given its `\n`; see `session.repair`.
- * One writer per session: an `ops.lock` file (pid and host) taken with
- * O_EXCL; a second writer, in this process or another, gets
- * `SessionLockedError` naming it. The reference does not take this lock:
- * do not let it append while a session is open here.
+ * One writer per session: an `ops.lock` file (pid, thread, host, nonce)
+ * created atomically in the session's real folder; a second writer, in this
+ * thread, another thread or another process, through any spelling of the
+ * path, gets `SessionLockedError` naming it. A dead process's lock is taken
+ * over atomically (see `lock.ts`); `breakLock` removes one whose pid was
+ * reused. The reference does not take this lock: do not let it append while
+ * a session is open here.
  */
 export class NodeFsAdapter implements StorageAdapter {
   readonly kind = 'node-fs';
@@ -75,6 +79,22 @@ export class NodeFsAdapter implements StorageAdapter {
     );
     this.handles.add(session);
     return session;
+  }
+
+  /**
+   * Remove a session's writer lock, whoever holds it: for a lock whose owner
+   * is gone but looks alive (its pid now belongs to another process, or it was
+   * a worker thread that was terminated). Breaking the lock of a live writer
+   * lets two writers in: check first. Resolves with the owner it removed
+   * (`undefined` when there was no lock). CLI: `muse-oplog unlock DIR SESSION`.
+   */
+  async breakLock(sessionId: string): Promise<LockOwner | 'unreadable' | undefined> {
+    assertValidSessionId(sessionId);
+    try {
+      return await breakLock(sessionPaths(this.rootDir, sessionId).lock);
+    } catch (err) {
+      throw new StorageError(`cannot break the lock of session ${sessionId}`, { cause: err });
+    }
   }
 
   /** Session folders holding ops.jsonl or a document (not ones only opened), sorted by code point. */

@@ -4,11 +4,10 @@
  * the folder. A reader sees the old text or the new, and once `writeDoc`
  * resolves the new text survives a crash.
  */
+import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { fsyncDir } from './fs-sync.js';
 import { docPath } from './paths.js';
-
-let tempCounter = 0;
 
 export async function readDocFile(sessionDir: string, name: string): Promise<string | undefined> {
   try {
@@ -21,7 +20,7 @@ export async function readDocFile(sessionDir: string, name: string): Promise<str
 
 export async function writeDocFile(sessionDir: string, name: string, text: string): Promise<void> {
   const target = docPath(sessionDir, name);
-  const temp = `${target}.${process.pid}.${++tempCounter}.tmp`;
+  const temp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {

@@ -3,3 +3,4 @@ export { NodeFsAdapter, type NodeFsAdapterOptions } from './adapter.js';
 export { NodeFsSession, type Durability } from './session.js';
 export type { TailRepair } from './recover.js';
 export { opLogDir, sessionPaths, type SessionPaths } from './paths.js';
+export type { LockOwner } from './lock.js';

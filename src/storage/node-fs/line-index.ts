@@ -1,9 +1,9 @@
 /**
  * The sparse position → byte-offset index of one open session: entry j is
- * the byte offset of record j*stride. Entries found valid on disk at open are
- * read back with an 8-byte pread when needed; entries added since open are
- * also kept in memory. The file is a cache (`ops.idx`, never fsynced): open
- * validates it and rebuilds what is missing or stale.
+ * the byte offset of record j*stride, kept in memory (one number per stride
+ * records). The file is a cache (`ops.idx`, never fsynced): open keeps the
+ * leading entries that pass their check digits, increase, and end on a line
+ * start, and rebuilds the rest from the log.
  */
 import { closeSync, ftruncateSync, fstatSync, openSync, unlinkSync, constants } from 'node:fs';
 import {
@@ -21,9 +21,8 @@ import {
 import { readAt, writeFully } from './fs-sync.js';
 
 export class LineIndex {
-  /** Entries valid on disk when opened. */
-  private diskCount = 0;
-  private readonly added: number[] = [];
+  /** offsets[j]: byte offset of record j*stride. */
+  private readonly offsets: number[] = [];
   private broken = false;
 
   private constructor(
@@ -41,8 +40,9 @@ export class LineIndex {
     const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
     const index = new LineIndex(path, fd, stride);
     try {
-      index.diskCount = index.validate(opsFd, opsSize);
-      ftruncateSync(fd, index.diskCount === 0 ? 0 : indexEntryOffset(index.diskCount));
+      const valid = index.validate(opsFd, opsSize);
+      index.offsets.push(...valid);
+      ftruncateSync(fd, valid.length === 0 ? 0 : indexEntryOffset(valid.length));
     } catch {
       index.markBroken();
     }
@@ -51,13 +51,12 @@ export class LineIndex {
 
   /** Number of entries (records 0, K, 2K, … up to the last indexed one). */
   get count(): number {
-    return this.diskCount + this.added.length;
+    return this.offsets.length;
   }
 
   /** Byte offset of record j*stride. */
   offsetOf(j: number): number {
-    if (j < this.diskCount) return decodeIndexEntry(readAt(this.fd, INDEX_ENTRY_BYTES, indexEntryOffset(j)));
-    const offset = this.added[j - this.diskCount];
+    const offset = this.offsets[j];
     if (offset === undefined) throw new RangeError(`index entry ${j} does not exist`);
     return offset;
   }
@@ -72,29 +71,14 @@ export class LineIndex {
     const before = this.count;
     for (const [position, offset] of starts) {
       if (position !== this.count * this.stride) throw new Error(`index out of step at position ${position}`);
-      this.added.push(offset);
+      this.offsets.push(offset);
     }
     if (this.broken) return;
     try {
       if (before === 0) writeFully(this.fd, encodeIndexHeader(this.stride, firstLineHead(opsFd)), 0);
-      writeFully(this.fd, encodeIndexEntries(this.added.slice(before - this.diskCount)), indexEntryOffset(before));
+      writeFully(this.fd, encodeIndexEntries(this.offsets.slice(before), before), indexEntryOffset(before));
     } catch {
       this.markBroken();
-    }
-  }
-
-  /** Forget entries at or past record `length` (after a failed append is rolled back). */
-  truncate(length: number): void {
-    const keep = Math.ceil(length / this.stride);
-    if (keep >= this.count) return;
-    if (keep < this.diskCount) throw new Error('cannot drop entries from before open');
-    this.added.length = keep - this.diskCount;
-    if (!this.broken) {
-      try {
-        ftruncateSync(this.fd, keep === 0 ? 0 : indexEntryOffset(keep));
-      } catch {
-        this.markBroken();
-      }
     }
   }
 
@@ -103,25 +87,32 @@ export class LineIndex {
     this.fd = -1;
   }
 
-  /** How many leading entries on disk can be trusted. */
-  private validate(opsFd: number, opsSize: number): number {
-    if (opsSize === 0) return 0;
+  /** The leading entries on disk that can be trusted. */
+  private validate(opsFd: number, opsSize: number): number[] {
+    if (opsSize === 0) return [];
     const header = decodeIndexHeader(readAt(this.fd, INDEX_HEADER_BYTES, 0));
-    if (!header || header.stride !== this.stride) return 0;
+    if (!header || header.stride !== this.stride) return [];
     const head = readAt(opsFd, header.fingerprint.length + 1, 0);
     const firstLineLength = head.indexOf(0x0a);
     // The fingerprint is all of line 0 when it is short, so its line end must follow it.
-    if (!fingerprintMatches(header, head)) return 0;
-    if (header.fingerprint.length < FINGERPRINT_MAX && firstLineLength !== header.fingerprint.length) return 0;
-    let n = indexEntryCount(fstatSync(this.fd).size);
-    if (n > 0 && decodeIndexEntry(readAt(this.fd, INDEX_ENTRY_BYTES, indexEntryOffset(0))) !== 0) return 0;
-    // Walk back over entries that point past the log or off a line start (a log shortened since).
-    for (let tries = 0; n > 0 && tries < 16; tries++) {
-      const offset = decodeIndexEntry(readAt(this.fd, INDEX_ENTRY_BYTES, indexEntryOffset(n - 1)));
-      if (offset < opsSize && (offset === 0 || readAt(opsFd, 1, offset - 1)[0] === 0x0a)) return n;
-      n--;
+    if (!fingerprintMatches(header, head)) return [];
+    if (header.fingerprint.length < FINGERPRINT_MAX && firstLineLength !== header.fingerprint.length) return [];
+    const n = indexEntryCount(fstatSync(this.fd).size);
+    const raw = readAt(this.fd, n * INDEX_ENTRY_BYTES, INDEX_HEADER_BYTES);
+    // Keep entries while their check digits match and offsets increase from 0 (a damaged entry ends the trusted part).
+    const offsets: number[] = [];
+    for (let j = 0; j < n; j++) {
+      const offset = decodeIndexEntry(raw, j * INDEX_ENTRY_BYTES, j);
+      if (offset < 0 || (j === 0 ? offset !== 0 : offset <= offsets[j - 1]!)) break;
+      offsets.push(offset);
     }
-    return 0;
+    // Walk back over entries that point past the log or off a line start (a log shortened or rewritten since).
+    for (let tries = 0; offsets.length > 0 && tries < 16; tries++) {
+      const offset = offsets[offsets.length - 1]!;
+      if (offset < opsSize && (offset === 0 || readAt(opsFd, 1, offset - 1)[0] === 0x0a)) return offsets;
+      offsets.pop();
+    }
+    return [];
   }
 
   private markBroken(): void {

@@ -15,8 +15,22 @@ export interface SessionPaths {
 }
 
 export function sessionPaths(rootDir: string, sessionId: string): SessionPaths {
-  const dir = join(opLogDir(rootDir), sessionId);
+  return sessionFiles(join(opLogDir(rootDir), sessionId));
+}
+
+/** The files of the session folder `dir`. */
+export function sessionFiles(dir: string): SessionPaths {
   return { dir, ops: join(dir, 'ops.jsonl'), index: join(dir, 'ops.idx'), lock: join(dir, 'ops.lock') };
+}
+
+/** Temp files a crash can leave in a session folder: documents being replaced (`N.json.<pid>.<random>.tmp`). */
+export function isDocTemp(name: string): boolean {
+  return /\.json\.\d+\.[0-9a-f]+\.tmp$/.test(name);
+}
+
+/** Leftovers of lock takeovers: temp tokens (`ops.lock.<nonce>.tmp`) and markers (`ops.lock.<key>.break`). */
+export function isLockLeftover(name: string): boolean {
+  return /^ops\.lock\.[0-9a-f]+\.(tmp|break)$/.test(name);
 }
 
 /** Doc `checkpoint` is the reference's `checkpoint.json`; any other doc N is the sidecar `N.json`. */

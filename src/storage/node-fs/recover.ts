@@ -50,7 +50,17 @@ export async function recoverLog(
     }
     if (sync) await fdatasyncAsync(opsFd);
   }
+  const { length, index } = indexLog(opsFd, indexPath, stride, size);
+  return { size, length, index, repair };
+}
 
+/**
+ * Open the sparse index of a log of `size` bytes (all complete lines), keep
+ * its trusted entries and bring it up to date by scanning from the last of
+ * them to the end. Synchronous, so an open session can rebuild it between
+ * two of its own writes.
+ */
+export function indexLog(opsFd: number, indexPath: string, stride: number, size: number): { length: number; index: LineIndex } {
   const index = LineIndex.open(indexPath, stride, opsFd, size);
   const j = index.count - 1;
   let from = j < 0 ? 0 : index.offsetOf(j);
@@ -73,7 +83,7 @@ export async function recoverLog(
     from += end;
   }
   index.add(found, opsFd);
-  return { size, length: line, index, repair };
+  return { length: line, index };
 }
 
 /** Offset just past the last `\n` in the file's first `size` bytes (0 when there is none). */

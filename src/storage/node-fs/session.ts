@@ -10,20 +10,20 @@
  * or sync truncates the file back to where it was, so each call is all or
  * nothing.
  */
-import { closeSync, constants, ftruncateSync, openSync, read as readCb } from 'node:fs';
-import { mkdir, readdir, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { closeSync, constants, ftruncateSync, openSync, read as readCb, unlinkSync } from 'node:fs';
+import { mkdir, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ClosedError, OpLogError, StorageError } from '../../core/errors.js';
 import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
 import { GroupCommit } from '../group-commit.js';
 import { encodeRecords, LineSplitter } from '../jsonl/index.js';
 import { readDocFile, writeDocFile } from './docs.js';
-import { fdatasyncAsync, fsyncDir, writeFully } from './fs-sync.js';
-import { acquireLock, releaseLock } from './lock.js';
+import { fdatasyncAsync, fsyncDir, readAt, writeFully } from './fs-sync.js';
+import { acquireLock, type FileLock } from './lock.js';
 import type { LineIndex } from './line-index.js';
-import type { SessionPaths } from './paths.js';
-import { recoverLog, type TailRepair } from './recover.js';
+import { isDocTemp, isLockLeftover, sessionFiles, type SessionPaths } from './paths.js';
+import { indexLog, recoverLog, type TailRepair } from './recover.js';
 
 export type Durability = 'os' | 'fsync';
 
@@ -47,6 +47,7 @@ export class NodeFsSession implements SessionStorage {
   private readsInFlight = 0;
   private readsDone: (() => void) | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
   /** What open repaired at the end of ops.jsonl (a torn or unterminated last line), if anything. */
   repair: TailRepair | undefined;
   /** write(2) and fdatasync(2) calls made for appends since open (group commit makes them fewer than appends). */
@@ -58,29 +59,46 @@ export class NodeFsSession implements SessionStorage {
     private readonly options: SessionOptions,
     /** The first folder this open created (the session folder or an ancestor), removed again on close if empty. */
     private readonly createdDir: string | undefined,
+    private readonly lock: FileLock,
     private readonly onClose: () => void,
   ) {
     this.appends = new GroupCommit((records) => this.write(records), JSON.stringify(sessionId));
   }
 
+  /**
+   * Every failure is typed: `SessionLockedError` when another writer holds the
+   * session, `StorageError` (with the cause) for any I/O failure (a full disk,
+   * a root that is a file, a folder where a file belongs). A failed open leaves
+   * no lock behind.
+   */
   static async open(
     sessionId: string,
-    paths: SessionPaths,
+    given: SessionPaths,
     options: SessionOptions,
     onClose: () => void,
   ): Promise<NodeFsSession> {
-    const createdDir = await mkdir(paths.dir, { recursive: true });
+    let createdDir: string | undefined;
+    let paths: SessionPaths;
     try {
-      await acquireLock(paths.lock, sessionId);
+      createdDir = await mkdir(given.dir, { recursive: true });
+      // The session is its real folder, however it was spelled (relative, symlinked, case-folded).
+      paths = sessionFiles(await realpath(given.dir));
+    } catch (err) {
+      throw new StorageError(`cannot open session ${sessionId} at ${given.dir}`, { cause: err });
+    }
+    let lock: FileLock;
+    try {
+      lock = await acquireLock(paths.lock, sessionId);
     } catch (err) {
       if (createdDir !== undefined) await rmdir(paths.dir).catch(() => undefined);
-      throw err;
+      throw err instanceof OpLogError ? err : new StorageError(`cannot lock session ${sessionId}`, { cause: err });
     }
-    const session = new NodeFsSession(sessionId, paths, options, createdDir, onClose);
+    const session = new NodeFsSession(sessionId, paths, options, createdDir, lock, onClose);
     try {
+      await removeLeftovers(paths.dir);
       await session.recover();
     } catch (err) {
-      await session.release();
+      await session.release().catch(() => undefined);
       throw err instanceof OpLogError ? err : new StorageError(`cannot open session ${sessionId}`, { cause: err });
     }
     return session;
@@ -107,6 +125,7 @@ export class NodeFsSession implements SessionStorage {
     const stride = this.options.stride;
     const j = Math.floor(start / stride);
     let offset = this.index!.offsetOf(j);
+    if (offset > 0 && readAt(fd, 1, offset - 1)[0] !== 0x0a) offset = this.rebuildIndex(j);
     let position = j * stride;
     const limit = this.size;
     const splitter = new LineSplitter();
@@ -131,7 +150,11 @@ export class NodeFsSession implements SessionStorage {
   async readDoc(name: string): Promise<string | undefined> {
     assertDocName(name);
     this.assertOpen();
-    return readDocFile(this.paths.dir, name);
+    try {
+      return await readDocFile(this.paths.dir, name);
+    } catch (err) {
+      throw new StorageError(`cannot read ${name} for session ${this.sessionId}`, { cause: err });
+    }
   }
 
   async writeDoc(name: string, text: string): Promise<void> {
@@ -149,12 +172,19 @@ export class NodeFsSession implements SessionStorage {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Waits for pending appends and reads; a second call waits for the same. */
+  close(): Promise<void> {
     this.closed = true;
-    await this.appends.close();
-    if (this.readsInFlight > 0) await new Promise<void>((resolve) => (this.readsDone = resolve));
-    await this.release();
+    this.closing ??= (async () => {
+      await this.appends.close();
+      if (this.readsInFlight > 0) await new Promise<void>((resolve) => (this.readsDone = resolve));
+      try {
+        await this.release();
+      } catch (err) {
+        throw err instanceof OpLogError ? err : new StorageError(`cannot close session ${this.sessionId}`, { cause: err });
+      }
+    })();
+    return this.closing;
   }
 
   // ------------------------------------------------------------------
@@ -226,6 +256,26 @@ export class NodeFsSession implements SessionStorage {
     );
   }
 
+  /**
+   * The index entry about to be used does not start a line: ops.jsonl was
+   * changed under the index. Rebuild the index from the log (synchronously,
+   * between two writes) and return entry `j` of the new one.
+   */
+  private rebuildIndex(j: number): number {
+    this.index!.close();
+    try {
+      unlinkSync(this.paths.index);
+    } catch {
+      // rebuilt from scratch either way
+    }
+    const { length, index } = indexLog(this.fd!, this.paths.index, this.options.stride, this.size);
+    this.index = index;
+    if (length !== this.count) {
+      throw new StorageError(`ops.jsonl of ${this.sessionId} changed under this session (${length} records, expected ${this.count})`);
+    }
+    return index.offsetOf(j);
+  }
+
   /** Read into `buffer` (reused by the caller: LineSplitter copies what it keeps). */
   private async readChunk(fd: number, buffer: Buffer, position: number): Promise<Uint8Array> {
     this.readsInFlight++;
@@ -245,14 +295,30 @@ export class NodeFsSession implements SessionStorage {
     } finally {
       this.fd = undefined;
       this.index = undefined;
-      await releaseLock(this.paths.lock);
-      this.onClose();
+      try {
+        await this.lock.release();
+      } finally {
+        this.onClose();
+      }
       if (this.createdDir !== undefined) await removeIfEmpty(this.paths.dir);
     }
   }
 
   private assertOpen(): void {
     if (this.closed) throw new ClosedError(`session ${JSON.stringify(this.sessionId)}`);
+  }
+}
+
+/** Temp documents a crash left mid-replace, and lock-takeover leftovers over a minute old. */
+async function removeLeftovers(dir: string): Promise<void> {
+  const names = await readdir(dir);
+  for (const name of names) {
+    const path = join(dir, name);
+    if (isDocTemp(name)) await unlink(path).catch(() => undefined);
+    else if (isLockLeftover(name)) {
+      const age = Date.now() - (await stat(path).catch(() => ({ ctimeMs: Date.now() }))).ctimeMs;
+      if (age > 60_000) await unlink(path).catch(() => undefined);
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import {
   encodeRecords,
   fingerprintMatches,
   FINGERPRINT_MAX,
+  INDEX_ENTRY_BYTES,
   INDEX_HEADER_BYTES,
   indexEntryCount,
   indexEntryOffset,
@@ -124,6 +125,11 @@ export class LogFile {
     } else {
       const j = Math.min(Math.floor(position / this.stride), this.offsets.length - 1);
       start = j >= 0 ? this.offsets[j]! : 0;
+      if (start > 0 && this.byteAt(start - 1) !== NEWLINE) {
+        // ops.jsonl changed under the index: rebuild it from the log.
+        this.rebuildIndex();
+        start = j >= 0 ? this.offsets[j]! : 0;
+      }
       const skip = position - Math.max(j, 0) * this.stride;
       if (skip > 0) start = this.scan(start, skip, Infinity).stop;
     }
@@ -160,8 +166,8 @@ export class LogFile {
     const raw = this.readIdx(INDEX_HEADER_BYTES, indexEntryOffset(n));
     let offsets = new Array<number>(n);
     for (let j = 0; j < n; j++) {
-      const o = decodeIndexEntry(raw, j * 8);
-      if (j === 0 ? o !== 0 : o <= offsets[j - 1]!) return false;
+      const o = decodeIndexEntry(raw, j * INDEX_ENTRY_BYTES, j);
+      if (o < 0 || (j === 0 ? o !== 0 : o <= offsets[j - 1]!)) return false; // a damaged entry: rebuild
       offsets[j] = o;
     }
     // Drop entries past the log or off a line start (the log was shortened since).
@@ -204,7 +210,7 @@ export class LogFile {
         this.idx.truncate(0);
         this.writeIdx(encodeIndexHeader(this.stride, firstLine), 0);
       }
-      this.writeIdx(encodeIndexEntries(offsets), indexEntryOffset(this.offsets.length));
+      this.writeIdx(encodeIndexEntries(offsets, this.offsets.length), indexEntryOffset(this.offsets.length));
       this.offsets.push(...offsets);
     } catch {
       try {

@@ -7,7 +7,8 @@
  * the holder opens the real `OpLog` on its adapter and is the only tab that
  * touches storage. The other tabs (followers) forward their calls to it over a
  * BroadcastChannel; the leader answers the tab that asked and broadcasts every
- * newly stored op to all tabs, so each tab sees every tab's ops.
+ * newly stored op to all tabs, so each tab sees every tab's ops. It implements
+ * `SessionLog<Op>`, as `OpLog` does, so an app is written once for both.
  *
  * When the leader's tab closes, crashes or reloads, the browser releases its
  * lock and the next waiting tab takes over: it opens the log again (retrying

@@ -10,6 +10,7 @@ import {
   encodeIndexHeader,
   encodeRecords,
   fingerprintMatches,
+  INDEX_ENTRY_BYTES,
   indexEntryCount,
   lastLineEnd,
   LineSplitter,
@@ -81,9 +82,17 @@ describe('jsonl helpers', () => {
     expect(fingerprintMatches(decoded, bytes(`{"op_id":"${'b'.repeat(64)}"}`))).toBe(false);
     expect(decodeIndexHeader(new Uint8Array(80))).toBeUndefined();
     const offsets = [0, 1, 2 ** 32 + 5, 2 ** 53 - 1];
-    const entries = encodeIndexEntries(offsets);
-    expect(offsets.map((_, k) => decodeIndexEntry(entries, k * 8))).toEqual(offsets);
-    expect(indexEntryCount(80 + 8 * 3 + 5)).toBe(3);
+    const entries = encodeIndexEntries(offsets, 5);
+    expect(offsets.map((_, k) => decodeIndexEntry(entries, k * INDEX_ENTRY_BYTES, 5 + k))).toEqual(offsets);
+    // Check digits: a zeroed entry, a rewritten offset or an entry read as another's is refused.
+    const zeroed = entries.slice();
+    zeroed.fill(0, 0, INDEX_ENTRY_BYTES);
+    expect(decodeIndexEntry(zeroed, 0, 5)).toBe(-1);
+    const moved = entries.slice();
+    moved[0] = moved[0]! ^ 0x10;
+    expect(decodeIndexEntry(moved, 0, 5)).toBe(-1);
+    expect(decodeIndexEntry(entries, 0, 6)).toBe(-1);
+    expect(indexEntryCount(80 + INDEX_ENTRY_BYTES * 3 + 5)).toBe(3);
     expect(indexEntryCount(10)).toBe(0);
   });
 });

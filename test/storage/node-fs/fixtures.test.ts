@@ -47,9 +47,10 @@ describe('fixture: a log written by this version (ours-v1)', () => {
     expect(text).toBe(expected.ours.entries.map((e) => `${encodeEntry(e).record}\n`).join(''));
   });
 
-  it('opens to the same entries, checkpoint and clock, using its sidecars as they are', async () => {
+  it('opens to the same entries, checkpoint and clock; its v1 caches (ops.idx, clock.json) are rebuilt once, then used as they are', async () => {
     const root = copy('ours-v1');
-    const idxBefore = readFileSync(file(root, 'ours-v1', 'ops.idx'));
+    const v1Idx = readFileSync(file(root, 'ours-v1', 'ops.idx'));
+    expect(v1Idx.subarray(0, 8).toString()).toBe('MUSEIDX1');
     const a = adapter(root);
     expect(await a.listSessions()).toEqual(['ours-v1']);
     const log = await OpLog.open(a, 'ours-v1', { verifyReads: true });
@@ -59,6 +60,13 @@ describe('fixture: a log written by this version (ours-v1)', () => {
     expect((await log.replaySinceCheckpoint()).map((e) => e.op_id)).toEqual(expected.ours.entries.slice(8).map((e) => e.op_id));
     expect(log.nextLamportTs()).toBe(11);
     await log.close();
+    // Issue 7 added check digits to both caches: the v1 files were replaced, not trusted.
+    const idxBefore = readFileSync(file(root, 'ours-v1', 'ops.idx'));
+    expect(idxBefore.subarray(0, 8).toString()).toBe('MUSEIDX2');
+    expect(JSON.parse(readFileSync(file(root, 'ours-v1', 'clock.json'), 'utf8'))).toMatchObject({ v: 2, count: 10, lamport_ts: 10 });
+    const again = await OpLog.open(a, 'ours-v1', { verifyReads: true });
+    expect(await again.readAll()).toEqual(expected.ours.entries);
+    await again.close();
     expect(readFileSync(file(root, 'ours-v1', 'ops.idx'))).toEqual(idxBefore);
   });
 });

@@ -224,7 +224,7 @@ describe('NodeFsAdapter sparse index', () => {
   it('holds one entry per stride records', async () => {
     const root = tempRoot();
     await fill(root, 100, 8);
-    expect(readFileSync(idx(root)).length).toBe(80 + 8 * Math.ceil(100 / 8));
+    expect(readFileSync(idx(root)).length).toBe(80 + 12 * Math.ceil(100 / 8));
   });
 
   it('picks up lines another writer appended', async () => {
@@ -233,7 +233,7 @@ describe('NodeFsAdapter sparse index', () => {
     const more = Array.from({ length: 30 }, (_, i) => rec(50 + i));
     appendFileSync(opsPath(root, 's'), `${more.join('\n')}\n`);
     await check(root, [...all, ...more], 8);
-    expect(readFileSync(idx(root)).length).toBe(80 + 8 * 10);
+    expect(readFileSync(idx(root)).length).toBe(80 + 12 * 10);
   });
 
   it('rebuilds a missing, garbled or foreign index', async () => {
@@ -256,7 +256,7 @@ describe('NodeFsAdapter sparse index', () => {
     const keep = all.slice(0, 37);
     truncateSync(opsPath(root, 's'), Buffer.byteLength(`${keep.join('\n')}\n`));
     await check(root, keep, 8);
-    expect(readFileSync(idx(root)).length).toBe(80 + 8 * 5);
+    expect(readFileSync(idx(root)).length).toBe(80 + 12 * 5);
   });
 
   it('reads records longer than a read chunk', async () => {
