@@ -55,6 +55,8 @@ export interface SyncClientOptions {
   stateStore?: SyncStateStore;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
+  /** A push or pull taking longer than this (plus a long-poll's wait) fails and is retried (ms). Default 30,000. */
+  requestTimeoutMs?: number;
   /** Replaces the HTTP transport (`url`, `token` and `fetch` are then unused). */
   transport?: SyncTransport;
   /** Default: window/document events and a wake detector. `null`: none. */
@@ -123,7 +125,13 @@ export class SyncClient<Op extends OpShape = DomainOp> {
   ) {
     this.transport =
       options.transport ??
-      new HttpTransport({ url: options.url, sessionId: log.sessionId, token: new TokenSource(options.token), fetch: options.fetch });
+      new HttpTransport({
+        url: options.url,
+        sessionId: log.sessionId,
+        token: new TokenSource(options.token),
+        fetch: options.fetch,
+        requestTimeoutMs: options.requestTimeoutMs,
+      });
     this.store = options.stateStore ?? new MemoryStateStore();
     this.key = progressKey(options.url, log.sessionId);
     this.pushLimit = options.maxPushOps ?? 1000;

@@ -35,6 +35,11 @@ export interface HttpTransportOptions {
   token: TokenSource;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * A push or pull (headers and body) that takes longer than this fails as a
+   * NETWORK error (a long-poll gets its wait on top). Default 30,000 ms.
+   */
+  requestTimeoutMs?: number;
 }
 
 export class HttpTransport implements SyncTransport {
@@ -48,16 +53,48 @@ export class HttpTransport implements SyncTransport {
 
   async push(ops: readonly OpEntry<OpShape>[], signal?: AbortSignal): Promise<PushResponse> {
     const body = JSON.stringify({ ops });
-    const res = await this.request(`${this.base}/ops`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' }, signal });
-    return parsePushResponse(await this.json(res));
+    return this.timed(signal, 0, async (s) => {
+      const res = await this.request(`${this.base}/ops`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' }, signal: s });
+      return parsePushResponse(await this.json(res, s));
+    });
   }
 
   async pull(after: number, options: { limit?: number; waitSeconds?: number; signal?: AbortSignal } = {}): Promise<PullResponse> {
     let url = `${this.base}/ops?after=${after}`;
     if (options.limit !== undefined) url += `&limit=${options.limit}`;
     if (options.waitSeconds !== undefined) url += `&wait=${options.waitSeconds}`;
-    const res = await this.request(url, { method: 'GET', signal: options.signal });
-    return parsePullResponse(await this.json(res), after);
+    return this.timed(options.signal, (options.waitSeconds ?? 0) * 1000, async (s) => {
+      const res = await this.request(url, { method: 'GET', signal: s });
+      return parsePullResponse(await this.json(res, s), after);
+    });
+  }
+
+  /**
+   * Run a request under a signal that aborts with the caller's, or after the
+   * timeout, and settle as soon as it aborts, whatever the fetch
+   * implementation does with a body it is still reading.
+   */
+  private async timed<T>(outer: AbortSignal | undefined, extraMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const ms = (this.options.requestTimeoutMs ?? 30_000) + extraMs;
+    const timer = setTimeout(() => controller.abort(new SyncError('NETWORK', `no complete answer within ${ms} ms`)), ms);
+    const forward = () => controller.abort(outer!.reason);
+    if (outer?.aborted) forward();
+    outer?.addEventListener('abort', forward, { once: true });
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(controller.signal.reason);
+      if (controller.signal.aborted) onAbort();
+      else controller.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => {});
+    try {
+      return await Promise.race([run(controller.signal), aborted]);
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', forward);
+      if (onAbort) controller.signal.removeEventListener('abort', onAbort);
+    }
   }
 
   async stream(after: number, handlers: StreamHandlers, signal: AbortSignal): Promise<void> {
@@ -108,15 +145,17 @@ export class HttpTransport implements SyncTransport {
     try {
       return await this.fetchFn(url, { ...init, headers });
     } catch (err) {
-      if (init.signal?.aborted) throw err;
+      if (init.signal?.aborted) throw init.signal.reason;
       throw new SyncError('NETWORK', `${init.method ?? 'GET'} ${url} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 
-  private async json(res: Response): Promise<unknown> {
+  private async json(res: Response, signal: AbortSignal): Promise<unknown> {
+    signal.addEventListener('abort', () => void res.body?.cancel().catch(() => {}), { once: true });
     try {
       return await res.json();
     } catch (err) {
+      if (signal.aborted) throw signal.reason;
       throw new SyncError('PROTOCOL', `the server's answer is not JSON`, { status: res.status, cause: err });
     }
   }

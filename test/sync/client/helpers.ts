@@ -1,7 +1,6 @@
 /** Shared by the sync client tests. */
 import {
   makeOpEntry,
-  OpLog,
   SyncError,
   type EnvironmentSignal,
   type OpEntry,
@@ -12,75 +11,7 @@ import {
   type SyncEnvironment,
   type SyncTransport,
 } from '../../../src/index.js';
-import type { LogChange, LogListener, SessionLog } from '../../../src/core/session-log.js';
-
-/**
- * The log as a SessionLog. Until OpLog implements `subscribe` and positioned
- * `entries` itself, a thin wrapper adds them (appends through the wrapper are
- * the only ones its subscribers see).
- */
-export function asSessionLog(log: OpLog): SessionLog {
-  if (typeof (log as unknown as SessionLog).subscribe === 'function') return log as unknown as SessionLog;
-  const listeners = new Set<LogListener>();
-  const notify = (entries: readonly OpEntry[], results: readonly { appended: boolean; position: number }[]) => {
-    const change: { entries: OpEntry[]; positions: number[] } = { entries: [], positions: [] };
-    results.forEach((r, i) => {
-      if (r.appended) {
-        change.entries.push(entries[i]!);
-        change.positions.push(r.position);
-      }
-    });
-    if (change.entries.length === 0) return;
-    for (const l of [...listeners]) l(change as LogChange);
-  };
-  async function* entries(from = 0, options?: { positions: true }) {
-    let position = from;
-    for await (const entry of log.entries(from)) {
-      yield options?.positions ? { entry, position } : entry;
-      position++;
-    }
-  }
-  const wrapper = {
-    get sessionId() {
-      return log.sessionId;
-    },
-    get length() {
-      return log.length;
-    },
-    get highestLamportTs() {
-      return log.highestLamportTs;
-    },
-    nextLamportTs: () => log.nextLamportTs(),
-    async append(entry: OpEntry) {
-      const r = await log.append(entry);
-      notify([entry], [r]);
-      return r;
-    },
-    async appendBatch(list: readonly OpEntry[]) {
-      const r = await log.appendBatch(list);
-      notify(list, r);
-      return r;
-    },
-    readAll: () => log.readAll(),
-    entries,
-    has: (id: string) => log.has(id),
-    async heads() {
-      const all = await log.readAll();
-      const parents = new Set(all.flatMap((e) => e.parent_op_ids));
-      return all.map((e) => e.op_id).filter((id) => !parents.has(id)).sort();
-    },
-    checkpoint: (id: string) => log.checkpoint(id),
-    readCheckpoint: () => log.readCheckpoint(),
-    replaySinceCheckpoint: () => log.replaySinceCheckpoint(),
-    toStructuredDelta: (d: string) => log.toStructuredDelta(d),
-    subscribe(listener: LogListener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
-    close: () => log.close(),
-  };
-  return wrapper as unknown as SessionLog;
-}
+import type { SessionLog } from '../../../src/core/session-log.js';
 
 let opCounter = 0;
 /** A fresh op by `actor` (unique content), appended to `log`. */
@@ -139,7 +70,7 @@ export class FakeServer {
 
   transport(): SyncTransport {
     return {
-      push: async (ops) => this.push(ops),
+      push: async (ops) => this.push(ops as readonly OpEntry[]),
       pull: async (after, options) => this.pull(after, options?.limit ?? 1000, options?.waitSeconds, options?.signal),
       stream: (after, handlers, signal) => this.stream(after, handlers, signal),
     };

@@ -7,10 +7,10 @@
  *   node --import tsx push-child.ts DIR URL TOKEN SESSION ACTOR
  */
 import { FileStateStore, NodeFsAdapter, OpLog, SyncClient } from '../../../src/node.js';
-import { asSessionLog, edit } from './helpers.js';
+import { edit } from './helpers.js';
 
 const [dir, url, token, session, actor] = process.argv.slice(2) as [string, string, string, string, string];
-const log = asSessionLog(await OpLog.open(new NodeFsAdapter(dir), session));
+const log = await OpLog.open(new NodeFsAdapter(dir), session);
 const state = new FileStateStore(`${dir}/sync-state.json`);
 const client = new SyncClient(log, { url, token, stateStore: state, pushDelayMs: 1 });
 let last = -1;

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryAdapter, MemoryStateStore, OpLog, SyncClient, SyncError, type SyncClientOptions } from '../../../src/index.js';
 import type { SessionLog } from '../../../src/core/session-log.js';
-import { asSessionLog, edit, FakeEnvironment, FakeServer, sortedIds } from './helpers.js';
+import { edit, FakeEnvironment, FakeServer, sortedIds } from './helpers.js';
 
 const clients: SyncClient[] = [];
 afterEach(async () => {
@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 async function openLog(): Promise<SessionLog> {
-  return asSessionLog(await OpLog.open(new MemoryAdapter(), 'jam-1'));
+  return await OpLog.open(new MemoryAdapter(), 'jam-1');
 }
 
 function client(log: SessionLog, server: FakeServer, extra: Partial<SyncClientOptions> = {}): SyncClient {
@@ -193,5 +193,22 @@ describe('SyncClient (in-memory server)', () => {
     await c.start();
     await until(() => server.streamsOpened >= 3, 'silent streams replaced');
     expect(errors).toContain('STREAM_TIMEOUT');
+  });
+});
+
+describe('SyncClient types', () => {
+  it('runs over a log of the app\'s own op type', async () => {
+    interface NoteOp {
+      op: 'note';
+      pitch: number;
+    }
+    const server = new FakeServer();
+    const log = await OpLog.open<NoteOp>(new MemoryAdapter(), 'typed');
+    const typed = new SyncClient(log, { url: 'http://fake', token: 't', transport: server.transport(), environment: null });
+    await typed.start();
+    const { makeOpEntry } = await import('../../../src/index.js');
+    await log.append(makeOpEntry<NoteOp>('alice', 'midi', { op: 'note', pitch: 60 }, log.nextLamportTs()));
+    await until(() => server.ops.length === 1 && !typed.hasUnsynced(), 'typed op pushed');
+    await typed.stop();
   });
 });

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileStateStore, NodeFsAdapter, OpLog, SyncClient, type SyncClientOptions } from '../../../src/node.js';
 import type { SessionLog } from '../../../src/core/session-log.js';
-import { asSessionLog, edit, sortedIds } from './helpers.js';
+import { edit, sortedIds } from './helpers.js';
 import { ServerProcess } from './server-process.js';
 
 const TOKEN = 'rw-token';
@@ -42,7 +42,7 @@ const freshSession = (label: string) => `${label}-${process.pid}-${sessionN++}`;
 async function nodeLog(session: string): Promise<{ log: SessionLog; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'muse-sync-node-'));
   dirs.push(dir);
-  const log = asSessionLog(await OpLog.open(new NodeFsAdapter(dir, { durability: 'os' }), session));
+  const log = await OpLog.open(new NodeFsAdapter(dir, { durability: 'os' }), session);
   logs.push(log);
   return { log, dir };
 }
@@ -56,7 +56,10 @@ function syncClient(log: SessionLog, options: Partial<SyncClientOptions> = {}): 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    if (Date.now() > end) {
+      const states = clients.map((c) => ({ ...c.status, lastError: c.lastError?.message, length: c.log.length }));
+      throw new Error(`timed out: ${what}; clients: ${JSON.stringify(states)}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -201,7 +204,7 @@ describe('SyncClient with the real server', () => {
       child.kill('SIGKILL');
     });
     // What the child was told is acknowledged is on the server.
-    const log = asSessionLog(await OpLog.open(new NodeFsAdapter(dir), session));
+    const log = await OpLog.open(new NodeFsAdapter(dir), session);
     logs.push(log);
     const local = await log.readAll();
     const before = new Set((await server.allOps(session, READER)).map((o) => o.op_id));

@@ -126,4 +126,22 @@ describe('HttpTransport', () => {
       .catch((e: unknown) => e);
     expect((err as SyncError).reason).toBe('PROTOCOL');
   });
+
+  it('gives up on an answer whose body never ends: after the timeout, or at once when aborted', async () => {
+    const endless = () =>
+      new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"accepted"')) }), {
+        headers: { 'content-type': 'application/json' },
+      });
+    const { fetchFn } = scripted([endless(), endless()]);
+    const t = new HttpTransport({ url: 'http://sync.test', sessionId: 's', token: new TokenSource('tok'), fetch: fetchFn, requestTimeoutMs: 100 });
+    const started = Date.now();
+    const err = (await t.push([op]).catch((e: unknown) => e)) as SyncError;
+    expect(err.reason).toBe('NETWORK');
+    expect(Date.now() - started).toBeLessThan(2000);
+    const controller = new AbortController();
+    const slow = new HttpTransport({ url: 'http://sync.test', sessionId: 's', token: new TokenSource('tok'), fetch: fetchFn, requestTimeoutMs: 60_000 });
+    const pending = slow.push([op], controller.signal).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(new Error('stopped')), 20);
+    expect(String(await pending)).toBe('Error: stopped');
+  });
 });
