@@ -20,11 +20,27 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const config = demoConfig();
 
 // The app shell is cached by a service worker, so the page opens offline after one visit.
+// It answers 'shell-status' once everything the page needs is in its cache.
+let started = false; // render() is usable once the page below has set up (the last lines)
+const shellChanged = () => started && render();
+let shell = 'serviceWorker' in navigator ? 'caching…' : 'no service worker in this browser';
 if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`).catch((err) => console.warn('no service worker:', err));
+  navigator.serviceWorker.addEventListener('message', (e: MessageEvent<{ type?: string; cached?: boolean; files?: number; error?: string }>) => {
+    if (e.data?.type !== 'shell-status') return;
+    shell = e.data.cached ? `cached for offline use (${e.data.files} files)` : `not cached: ${e.data.error}`;
+    shellChanged();
+  });
+  navigator.serviceWorker
+    .register(`${import.meta.env.BASE_URL}sw.js`)
+    .then(() => navigator.serviceWorker.ready)
+    .then((reg) => reg.active?.postMessage({ type: 'shell-status' }))
+    .catch((err) => {
+      shell = `no service worker: ${String(err)}`;
+      shellChanged();
+    });
 }
 const status = new StatusChannel(config.sessionId, config.sync?.url ?? null);
-const storage: StorageFacts = { kind: null };
+const storage: Omit<StorageFacts, 'shell'> = { kind: null };
 
 const log = await SharedOpLog.open<NoteOp>({
   sessionId: config.sessionId,
@@ -115,7 +131,7 @@ function render(): void {
       return n ? pitchName(n.pitch) : '?';
     });
     renderSync(status.status);
-    renderStorage({ ...storage, ...(status.status.storage ?? {}) });
+    renderStorage({ ...storage, ...(status.status.storage ?? {}), shell });
     document.body.dataset.ops = String(editor.ops.length);
   });
 }
@@ -188,6 +204,7 @@ addEventListener('beforeunload', (e) => {
 
 $('session').textContent = config.sessionId;
 $('actor').textContent = config.actor;
+started = true;
 render();
 
 // For the end-to-end tests and for poking at it from devtools.

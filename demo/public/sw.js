@@ -31,8 +31,10 @@ async function crawl() {
       continue;
     }
     if (!response.ok) continue;
-    await cache.put(url, response.clone());
     const type = response.headers.get('content-type') || '';
+    // A dev server answers an unknown path with the page (SPA fallback): a specifier that was no module.
+    if (type.includes('html') && accept !== 'text/html') continue;
+    await cache.put(url, response.clone());
     if (!/javascript|html|typescript/.test(type)) continue;
     const html = type.includes('html');
     const text = await response.text();
@@ -51,10 +53,39 @@ async function crawl() {
       if (!seen.has(next.href)) queue.push({ url: next.href, accept: css ? 'text/css,*/*;q=0.1' : undefined });
     }
   }
+  return seen.size;
+}
+
+// The crawl, once per service worker instance; a marker in the cache says a crawl completed. The page asks
+// ('shell-status') and is answered once the shell is cached, so it can say "ready offline" truthfully.
+const DONE = new URL('./__shell-cached', self.registration.scope).href;
+let crawling;
+function ensureCrawled() {
+  crawling ??= (async () => {
+    const cache = await caches.open(CACHE);
+    const done = await cache.match(DONE);
+    if (done) return Number(await done.text());
+    const files = await crawl();
+    await cache.put(DONE, new Response(String(files)));
+    return files;
+  })().finally(() => {
+    crawling = undefined;
+  });
+  return crawling;
 }
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(crawl().finally(() => self.skipWaiting()));
+  event.waitUntil(ensureCrawled().catch(() => {}).finally(() => self.skipWaiting()));
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data?.type !== 'shell-status') return;
+  event.waitUntil(
+    ensureCrawled().then(
+      (files) => event.source?.postMessage({ type: 'shell-status', cached: true, files }),
+      (err) => event.source?.postMessage({ type: 'shell-status', cached: false, error: String(err) }),
+    ),
+  );
 });
 
 self.addEventListener('activate', (event) => {

@@ -38,6 +38,8 @@ export interface StorageFacts {
   persisted?: boolean | undefined;
   usage?: number | undefined;
   quota?: number | undefined;
+  /** The service worker's app shell cache. */
+  shell: string;
 }
 
 export function renderStorage(facts: StorageFacts): void {
@@ -45,6 +47,7 @@ export function renderStorage(facts: StorageFacts): void {
   $('storage-kind').textContent = kind;
   $('storage-kind').title = facts.reason ?? '';
   $('storage-persisted').textContent = facts.persisted === undefined ? 'unknown' : facts.persisted ? 'yes' : 'no (best effort)';
+  $('storage-shell').textContent = facts.shell;
   $('storage-usage').textContent =
     facts.usage === undefined ? 'unknown' : `${bytes(facts.usage)} of ${facts.quota === undefined ? '?' : bytes(facts.quota)}`;
 }

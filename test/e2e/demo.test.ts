@@ -137,11 +137,10 @@ const setVelocity = (page: Page, pitch: number, step: number, velocity: number) 
 const syncText = (page: Page) => page.locator('#sync').innerText();
 const pendingOps = (page: Page) => page.evaluate(() => (globalThis as any).museDemo.status.status.pending as number);
 
+/** The service worker controls the page and says the whole app shell is in its cache. */
 async function waitForServiceWorker(page: Page): Promise<void> {
-  await page.waitForFunction(async () => {
-    const reg = await navigator.serviceWorker.getRegistration();
-    return !!reg?.active && !!navigator.serviceWorker.controller;
-  }, undefined, { timeout: 30_000, polling: 100 });
+  await page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000, polling: 100 });
+  await waitFor(async () => /cached for offline use/.test(await page.locator('#storage-shell').innerText()), 'the app shell cached', 30_000);
 }
 
 /** One picture of several screenshots, captioned, side by side. */
@@ -316,6 +315,14 @@ describe('the demo: an offline-first piano roll', () => {
     const session = freshSession('cache');
     const page = await open(devices[0]!, session);
     await waitForServiceWorker(page);
+    // Installable as an app: Chromium finds nothing missing (manifest, icons, a service worker that serves offline).
+    const cdp = await devices[0]!.newCDPSession(page);
+    const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: unknown[] };
+    expect(installabilityErrors).toEqual([]);
+    const manifest = (await cdp.send('Page.getAppManifest')) as { url: string; errors: unknown[] };
+    expect(manifest.url).toMatch(/manifest\.webmanifest$/);
+    expect(manifest.errors).toEqual([]);
+    await cdp.detach();
     await click(page, 60, 3);
     await page.close();
     await devices[0]!.setOffline(true);
