@@ -20,10 +20,12 @@ export const USAGE = `usage:
   muse-oplog verify DIR SESSION [--json]  check op ids, parent links and checkpoint; counts, heads
   muse-oplog export DIR SESSION           the session's records as JSON lines on stdout
   muse-oplog unlock DIR SESSION           remove the session's writer lock (its owner must be gone)
+  muse-oplog serve --data DIR ...         the sync server (options below)
   muse-oplog help | --help | -h           this text
   muse-oplog version | --version | -v     the version
-${SERVE_USAGE}
-exit status: 0 ok, 1 damage found (verify), 2 usage error, no such directory or no such session`;
+exit status: 0 ok, 1 damage found (verify), 2 usage error, no such directory or no such session
+serve:
+${SERVE_USAGE}`;
 
 /** Bad arguments: reported with the usage text. */
 class UsageError extends Error {}

@@ -160,6 +160,23 @@ console.log(JSON.stringify(out));`,
     });
   });
 
+  it('runs the sync server from muse-oplog/server in Node', () => {
+    writeFileSync(
+      join(app, 'server-app.mjs'),
+      `import { makeOpEntry } from 'muse-oplog';
+import { startSyncServer, MemoryServerStore, TokenFileAuth } from 'muse-oplog/server';
+const server = await startSyncServer({ store: new MemoryServerStore(), auth: new TokenFileAuth({ 'pkg-token-1': { sessions: ['*'] } }), log: false });
+const headers = { Authorization: 'Bearer pkg-token-1' };
+const ops = [makeOpEntry('a', 'midi', { op: 'insert', address: 'note:1' }, 1)];
+const pushed = await (await fetch(server.url + '/v1/sessions/pkg/ops', { method: 'POST', headers, body: JSON.stringify({ ops }) })).json();
+const pulled = await (await fetch(server.url + '/v1/sessions/pkg/ops', { headers })).json();
+await server.close();
+console.log(JSON.stringify({ pushed, same: pulled.ops[0].op_id === ops[0].op_id }));`,
+    );
+    const out = JSON.parse(execFileSync('node', ['server-app.mjs'], { cwd: app, encoding: 'utf8' }));
+    expect(out).toEqual({ pushed: { accepted: 1, duplicates: 0, head: 1 }, same: true });
+  });
+
   it('builds into a Vite app whose OPFS and IndexedDB logs work in Chromium', async () => {
     writeFileSync(join(app, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>');
     writeFileSync(

@@ -56,10 +56,10 @@ export function runServerStoreConformance(name: string, options: ServerStoreConf
       return s;
     };
     afterEach(async () => {
-      for (const s of stores.splice(0)) {
-        await s.close();
-        await options.destroy?.(s);
-      }
+      // Close every store first: a reopened store shares the storage `destroy` removes.
+      const all = stores.splice(0);
+      for (const s of all) await s.close();
+      for (const s of all) await options.destroy?.(s);
     });
 
     it('an unknown session is an empty one', async () => {

@@ -17,7 +17,7 @@ export function checkPushBody(body: unknown, limits: SyncLimits, grant: Grant): 
   if (ops.length > limits.maxOpsPerPush) throw tooLarge(`${ops.length} ops in one push (at most ${limits.maxOpsPerPush})`);
   const out: OpEntry[] = [];
   ops.forEach((op: unknown, index) => {
-    let checked: { entry: OpEntry; record: string };
+    let checked: ReturnType<typeof encodeEntry>;
     try {
       checked = encodeEntry(op);
     } catch (err) {
@@ -31,7 +31,7 @@ export function checkPushBody(body: unknown, limits: SyncLimits, grant: Grant): 
     if (!mayWriteAs(grant, checked.entry.actor_id)) {
       throw forbidden(`ops[${index}]: this token may not write as actor ${JSON.stringify(checked.entry.actor_id)}`, index);
     }
-    out.push(checked.entry);
+    out.push(checked.entry as OpEntry);
   });
   return out;
 }

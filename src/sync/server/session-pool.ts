@@ -13,6 +13,8 @@ export interface SessionPoolOptions<T> {
   maxOpen: number;
   /** Close a session unused for this long (ms). */
   idleMs: number;
+  /** A close that failed (the resource is dropped either way). Default: console.error. */
+  onCloseError?: (err: unknown, sessionId: string) => void;
 }
 
 interface Slot<T> {
@@ -129,7 +131,10 @@ export class SessionPool<T> {
         (resource) => this.options.close(resource, sessionId),
         () => undefined, // never opened: nothing to close
       )
-      .catch(() => undefined)
+      .catch((err: unknown) => {
+        const report = this.options.onCloseError ?? ((e: unknown, id: string) => console.error(`muse-oplog: closing session ${JSON.stringify(id)} failed`, e));
+        report(err, sessionId);
+      })
       .finally(() => {
         if (this.closing.get(sessionId) === done) this.closing.delete(sessionId);
       });

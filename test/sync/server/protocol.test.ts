@@ -155,6 +155,32 @@ describe('live stream (SSE)', () => {
     await stream.close();
   });
 
+  it('under concurrent pushes, every stream sees every op once, in seq order, with no gap', async () => {
+    const streams = await Promise.all(Array.from({ length: 3 }, () => openEvents(server.url, 'busy-live', TOKEN)));
+    const batches = Array.from({ length: 5 }, (_, p) => sampleOps(120, `pusher-${p}`));
+    await Promise.all(
+      batches.map(async (ops) => {
+        for (let i = 0; i < ops.length; i += 10) expect((await push(server.url, 'busy-live', TOKEN, ops.slice(i, i + 10))).status).toBe(200);
+      }),
+    );
+    const stored = (await pullAll(server.url, 'busy-live', TOKEN)).ops;
+    expect(stored).toHaveLength(600);
+    for (const s of streams) {
+      await s.until(() => s.events.length > 0 && s.events[s.events.length - 1]!.id === '600');
+      let cursor = 0;
+      const seen: string[] = [];
+      for (const e of s.events) {
+        const data = JSON.parse(e.data);
+        expect(data.cursor).toBe(cursor + data.ops.length); // consecutive seqs: no gap, no repeat
+        expect(e.id).toBe(String(data.cursor));
+        cursor = data.cursor;
+        seen.push(...ids(data.ops));
+      }
+      expect(seen).toEqual(ids(stored)); // the server's seq order
+    }
+    await Promise.all(streams.map((s) => s.close()));
+  });
+
   it('many streams on one session all get each op', async () => {
     const streams = await Promise.all(Array.from({ length: 8 }, () => openEvents(server.url, 'fan-out', TOKEN)));
     const ops = sampleOps(2);

@@ -179,7 +179,7 @@ describe('400: malformed JSON, unsafe session id, bad query', () => {
 describe('422: a malformed op, an op whose id does not match its content', () => {
   it('a malformed op, named by its index; the valid ops before it are not stored', async () => {
     const ops: unknown[] = fresh();
-    const broken = { ...(ops[1] as OpEntry) } as Partial<OpEntry>;
+    const broken: Record<string, unknown> = { ...(ops[1] as OpEntry) };
     delete broken.created_at;
     ops[1] = broken;
     expectError(await push(server.url, 'jam-1', ALL, ops), 422, 'INVALID_ENTRY', 1);
