@@ -18,6 +18,13 @@ export interface SyncProgress {
   pushedBelow: number;
   /** Runs of local positions at or above `pushedBelow` known to be on the server. */
   serverRanges: PositionRange[];
+  /**
+   * A record this progress was made on (the last one pushed or pulled): if
+   * the log no longer holds this op at this position (the log was cleared or
+   * replaced, storage lost writes), the progress is not the log's and is
+   * dropped, so nothing local is skipped.
+   */
+  anchor?: { position: number; opId: string };
 }
 
 export interface SyncStateStore {
@@ -51,7 +58,13 @@ export function parseProgress(value: unknown): SyncProgress | undefined {
     if (!Array.isArray(r) || r.length !== 2 || !isCount(r[0]) || !isCount(r[1]) || r[1] < r[0]) return undefined;
     serverRanges.push([r[0], r[1]]);
   }
-  return { cursor: v.cursor, pushedBelow: v.pushedBelow, serverRanges };
+  const progress: SyncProgress = { cursor: v.cursor, pushedBelow: v.pushedBelow, serverRanges };
+  if (v.anchor !== undefined) {
+    const a = v.anchor as Record<string, unknown> | null;
+    if (typeof a !== 'object' || a === null || !isCount(a.position) || typeof a.opId !== 'string') return undefined;
+    progress.anchor = { position: a.position, opId: a.opId };
+  }
+  return progress;
 }
 
 /** The key a client uses: its server's sync endpoint and the session. */

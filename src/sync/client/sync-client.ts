@@ -38,7 +38,7 @@ import { ConnectionLoop, type Connection, type ConnectionState, type PullMode } 
 import { defaultEnvironment, type SyncEnvironment } from './environment.js';
 import { SyncError, toSyncError } from './errors.js';
 import { PushTracker } from './push-tracker.js';
-import { MemoryStateStore, progressKey, type SyncStateStore } from './state-store.js';
+import { MemoryStateStore, progressKey, type SyncProgress, type SyncStateStore } from './state-store.js';
 import { TokenSource, type TokenOption } from './token.js';
 import { HttpTransport, type SyncTransport } from './transport.js';
 
@@ -106,6 +106,8 @@ export class SyncClient<Op extends OpShape = DomainOp> {
   private readonly incoming = new Set<string>();
   private readonly listeners = new Set<SyncStatusListener>();
   private cursorNow = 0;
+  /** The last record known to be on the server, saved with the progress (see SyncProgress.anchor). */
+  private anchor: { position: number; opId: string } | undefined;
   private lastSynced: number | null = null;
   private lastErr: SyncError | undefined;
   private started: Promise<void> | undefined;
@@ -191,8 +193,10 @@ export class SyncClient<Op extends OpShape = DomainOp> {
   start(): Promise<void> {
     if (this.started) return this.started;
     this.started = (async () => {
-      const saved = await this.store.load(this.key);
+      let saved = await this.store.load(this.key);
+      if (saved && !(await this.holdsAnchor(saved))) saved = undefined;
       this.cursorNow = saved?.cursor ?? 0;
+      this.anchor = saved?.anchor;
       this.tracker.reset();
       if (saved) {
         this.tracker.advanceTo(saved.pushedBelow);
@@ -205,6 +209,18 @@ export class SyncClient<Op extends OpShape = DomainOp> {
       this.emit();
     })();
     return this.started;
+  }
+
+  /** Whether saved progress belongs to this log: its anchor record is where it was. */
+  private async holdsAnchor(saved: SyncProgress): Promise<boolean> {
+    if (saved.pushedBelow > this.log.length) return false;
+    const anchor = saved.anchor;
+    if (!anchor) return saved.cursor === 0 && saved.pushedBelow === 0 && saved.serverRanges.length === 0;
+    if (anchor.position >= this.log.length) return false;
+    for await (const { entry, position } of this.log.entries(anchor.position, { positions: true })) {
+      return position === anchor.position && entry.op_id === anchor.opId;
+    }
+    return false;
   }
 
   /** Stop syncing: end the connection, let the push in flight finish or fail, save progress. */
@@ -315,6 +331,7 @@ export class SyncClient<Op extends OpShape = DomainOp> {
           // The log verifies every id (and the entry's shape) before storing any.
           const results = await this.log.appendBatch(fresh as unknown as readonly OpEntry<Op>[]);
           for (const r of results) this.tracker.add(r.position);
+          this.noteAnchor(results[results.length - 1]!);
         } finally {
           for (const op of fresh) this.incoming.delete(op.op_id);
         }
@@ -332,6 +349,7 @@ export class SyncClient<Op extends OpShape = DomainOp> {
   private serverLostOps(head: number): void {
     this.lastErr = new SyncError('PROTOCOL', `the server's head (${head}) is below this client's cursor (${this.cursorNow}): pushing everything again and pulling from 0`);
     this.cursorNow = 0;
+    this.anchor = undefined;
     this.tracker.reset();
     this.save();
     this.emit();
@@ -406,6 +424,7 @@ export class SyncClient<Op extends OpShape = DomainOp> {
         throw err;
       }
       for (const p of batch.positions) this.tracker.add(p);
+      this.noteAnchor({ position: batch.positions[batch.positions.length - 1]!, opId: batch.ops[batch.ops.length - 1]!.op_id });
       this.lastSynced = Date.now();
       if (res.head < this.cursorNow) {
         // Serialised with pulls, so the cursor is not moving under the check.
@@ -436,8 +455,13 @@ export class SyncClient<Op extends OpShape = DomainOp> {
 
   // ------------------------------------------------------------------ progress and status
 
+  private noteAnchor(record: { position: number; opId: string }): void {
+    if (!this.anchor || record.position >= this.anchor.position) this.anchor = { position: record.position, opId: record.opId };
+  }
+
   private save(): void {
-    const progress = { cursor: this.cursorNow, pushedBelow: this.tracker.below, serverRanges: this.tracker.ranges };
+    const progress: SyncProgress = { cursor: this.cursorNow, pushedBelow: this.tracker.below, serverRanges: this.tracker.ranges };
+    if (this.anchor) progress.anchor = this.anchor;
     this.saveChain = this.saveChain.then(() => this.store.save(this.key, progress)).catch(() => {
       // Progress that is behind costs a re-pull and a re-push, both idempotent: never a reason to stop syncing.
     });

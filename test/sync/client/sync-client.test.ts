@@ -78,6 +78,25 @@ describe('SyncClient (in-memory server)', () => {
     expect(log.length).toBe(7);
   });
 
+  it('drops saved progress that is not this log\'s (a cleared or replaced log): nothing local is skipped', async () => {
+    const server = new FakeServer();
+    const store = new MemoryStateStore();
+    const old = await openLog();
+    await edit(old, 'alice', 5);
+    const c1 = client(old, server, { stateStore: store });
+    await c1.start();
+    await until(() => c1.pending === 0 && server.ops.length === 5, 'first log synced');
+    await c1.stop();
+    // The app's storage was cleared; a new log of the same session has other ops, more of them.
+    const fresh = await openLog();
+    const mine = await edit(fresh, 'alice', 7);
+    const c2 = client(fresh, server, { stateStore: store });
+    await c2.start();
+    await until(() => c2.pending === 0 && fresh.length === 12, 'fresh log synced');
+    expect(server.ops.map((e) => e.op_id)).toEqual(expect.arrayContaining(mine.map((e) => e.op_id)));
+    expect(sortedIds(await fresh.readAll())).toEqual(sortedIds(server.ops));
+  });
+
   it('splits a batch the server finds too large (413)', async () => {
     const server = new FakeServer();
     server.maxOps = 3;

@@ -166,7 +166,7 @@ describe('SyncClient with the real server', () => {
         await new Promise((r) => setTimeout(r, 1));
       }
     })();
-    await until(() => a.log.length - ca.pending >= 200, 'some pushed');
+    await until(() => a.log.length - ca.pending >= 200 && ca.pending > 0, 'some pushed, more to push');
     await server.kill('SIGKILL');
     const acknowledged = a.log.length - ca.pending; // every record under this position was acknowledged
     const ackedIds = (await a.log.readAll()).slice(0, acknowledged).map((e) => e.op_id);
