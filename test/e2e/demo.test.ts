@@ -13,7 +13,14 @@ import { freshSession, waitFor } from './harness.js';
 const HIGH = 72; // the roll's top row (C5)
 const ROW = 20;
 const COL = 44;
-const SHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
+/**
+ * Screenshots of the demo: into test-results/screenshots on every run; into
+ * docs/screenshots (the README's pictures, committed) with UPDATE_SCREENSHOTS=1.
+ */
+const SHOTS = resolve(
+  import.meta.dirname,
+  process.env.UPDATE_SCREENSHOTS ? '../../docs/screenshots' : '../../test-results/screenshots',
+);
 
 let demo: Demo;
 let tmp: string;
