@@ -20,12 +20,14 @@ export class OpLogError extends Error {
   constructor(code: OpLogErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
+    // Each class names itself with a string literal (below), so the name survives an app's minifier.
+    this.name = 'OpLogError';
   }
 }
 
 /** A value that JSON (and so RFC 8785) cannot carry; `path` is a JSON-pointer-like location, e.g. `$.domain_op.notes[3]`. */
 export class CanonicalJsonError extends OpLogError {
+  override readonly name: string = 'CanonicalJsonError';
   readonly path: string;
   constructor(path: string, reason: string) {
     super('CANONICAL_JSON', `cannot canonicalise ${path}: ${reason}`);
@@ -35,6 +37,7 @@ export class CanonicalJsonError extends OpLogError {
 
 /** An entry that is malformed: a missing field, a wrong type, a bad Lamport timestamp. */
 export class InvalidEntryError extends OpLogError {
+  override readonly name: string = 'InvalidEntryError';
   readonly field: string;
   constructor(field: string, reason: string) {
     super('INVALID_ENTRY', `invalid op entry: ${field} ${reason}`);
@@ -44,6 +47,7 @@ export class InvalidEntryError extends OpLogError {
 
 /** An entry whose `op_id` is not the hash of its content: forged or damaged. */
 export class OpIdMismatchError extends OpLogError {
+  override readonly name: string = 'OpIdMismatchError';
   readonly claimed: string;
   readonly computed: string;
   constructor(claimed: string, computed: string) {
@@ -54,6 +58,7 @@ export class OpIdMismatchError extends OpLogError {
 }
 
 export class InvalidSessionIdError extends OpLogError {
+  override readonly name: string = 'InvalidSessionIdError';
   readonly sessionId: unknown;
   constructor(sessionId: unknown, reason: string) {
     super('INVALID_SESSION_ID', `invalid session id ${safeQuote(sessionId)}: ${reason}`);
@@ -62,6 +67,7 @@ export class InvalidSessionIdError extends OpLogError {
 }
 
 export class InvalidCheckpointError extends OpLogError {
+  override readonly name: string = 'InvalidCheckpointError';
   constructor(reason: string) {
     super('INVALID_CHECKPOINT', `invalid checkpoint: ${reason}`);
   }
@@ -72,6 +78,7 @@ export class InvalidCheckpointError extends OpLogError {
  * 0-based record index; `line` is 1-based, as in an ops.jsonl file.
  */
 export class CorruptRecordError extends OpLogError {
+  override readonly name: string = 'CorruptRecordError';
   readonly sessionId: string;
   readonly position: number;
   readonly line: number;
@@ -86,6 +93,7 @@ export class CorruptRecordError extends OpLogError {
 
 /** Another writer holds the session. `lock` names what is held (a lock file path, a Web Lock name). */
 export class SessionLockedError extends OpLogError {
+  override readonly name: string = 'SessionLockedError';
   readonly sessionId: string;
   readonly lock: string;
   constructor(sessionId: string, lock: string, detail = '') {
@@ -96,6 +104,7 @@ export class SessionLockedError extends OpLogError {
 }
 
 export class ClosedError extends OpLogError {
+  override readonly name: string = 'ClosedError';
   constructor(what: string) {
     super('CLOSED', `${what} is closed`);
   }
@@ -103,6 +112,7 @@ export class ClosedError extends OpLogError {
 
 /** The storage backend failed (I/O error, quota, lost connection); the log is left as it was before the call. */
 export class StorageError extends OpLogError {
+  override readonly name: string = 'StorageError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('STORAGE', message, options);
   }

@@ -25,6 +25,7 @@ export type SyncFailureKind =
   | 'refused';
 
 export class SyncError extends OpLogError {
+  override readonly name: string = 'SyncError';
   readonly reason: SyncFailureReason;
   /** HTTP status, when the server answered. */
   readonly status: number | undefined;

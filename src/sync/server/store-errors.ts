@@ -8,6 +8,7 @@
 import { StorageError } from '../../core/errors.js';
 
 export class StoreUnavailableError extends StorageError {
+  override readonly name: string = 'StoreUnavailableError';
   /** Seconds the client should wait before retrying. */
   readonly retryAfterSeconds: number;
   constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
