@@ -32,7 +32,7 @@
 import { ClosedError } from '../../core/errors.js';
 import type { LogChange, SessionLog } from '../../core/session-log.js';
 import type { DomainOp, OpEntry, OpShape } from '../../core/types.js';
-import { MAX_PULL_LIMIT } from '../wire.js';
+import { MAX_PULL_LIMIT, type PullResponse } from '../wire.js';
 import type { BackoffOptions } from './backoff.js';
 import { ConnectionLoop, type Connection, type ConnectionState, type PullMode } from './connection-loop.js';
 import { defaultEnvironment, type SyncEnvironment } from './environment.js';
@@ -264,8 +264,11 @@ export class SyncClient<Op extends OpShape = DomainOp> {
   // ------------------------------------------------------------------ one connection
 
   private async connect(conn: Connection): Promise<void> {
+    // Push local ops while catching up: a device that was offline does not wait for everyone's ops before sending its own.
+    const pushing = this.pushAll(conn.signal);
+    pushing.catch(() => {});
     await this.catchUp(conn.signal);
-    await this.pushAll(conn.signal);
+    await pushing;
     this.liveConn = conn;
     try {
       conn.live();
@@ -300,11 +303,25 @@ export class SyncClient<Op extends OpShape = DomainOp> {
     }
   }
 
-  /** Paged pulls until the cursor reaches the server's head. */
+  /**
+   * Paged pulls until the cursor reaches the server's head. The next page is
+   * requested as soon as a page arrives, so the server reads and sends it
+   * while this one is verified and appended.
+   */
   private async catchUp(signal?: AbortSignal): Promise<void> {
+    const limit = this.options.pullLimit ?? MAX_PULL_LIMIT;
+    let next: Promise<PullResponse> | undefined;
     for (;;) {
-      const { cursor, head } = await this.pullOnce(undefined, signal);
-      if (cursor >= head) return;
+      const res = await (next ?? this.transport.pull(this.cursorNow, { limit, signal }));
+      next = undefined;
+      if (res.cursor < res.head && res.ops.length > 0) {
+        next = this.transport.pull(res.cursor, { limit, signal });
+        next.catch(() => {}); // a prefetched page nobody reads (the append failed): its request ends with the signal
+      }
+      await this.applyPulled(res.after, res.ops, res.cursor, res.head);
+      if (this.cursorNow >= res.head) return;
+      // The cursor went back (the server lost ops) or elsewhere: pull again from it.
+      if (this.cursorNow !== res.cursor) next = undefined;
     }
   }
 

@@ -1,6 +1,6 @@
 /** SyncClient's logic over an in-memory server (the real HTTP server is in sync-server.test.ts). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryAdapter, MemoryStateStore, OpLog, SyncClient, SyncError, type SyncClientOptions } from '../../../src/index.js';
+import { MemoryAdapter, MemoryStateStore, OpLog, SyncClient, SyncError, type SyncClientOptions, type SyncTransport } from '../../../src/index.js';
 import type { SessionLog } from '../../../src/core/session-log.js';
 import { edit, FakeEnvironment, FakeServer, sortedIds } from './helpers.js';
 
@@ -150,6 +150,43 @@ describe('SyncClient (in-memory server)', () => {
     expect(server.pushes[pushesBefore]!.map((e) => e.op_id)).toEqual([moreA[0]!.op_id]); // first only the new op
   });
 
+  it('pushes its own ops while catching up, requests the next page while appending one, and converges', async () => {
+    const server = new FakeServer();
+    const bob = await openLog();
+    const theirs = await edit(bob, 'bob', 600);
+    const cb = client(bob, server);
+    await cb.start();
+    await until(() => server.ops.length === 600 && cb.pending === 0, 'bob pushed');
+    await cb.stop();
+    const log = await openLog();
+    const mine = await edit(log, 'alice', 5);
+    const inner = server.transport();
+    const events: { what: 'push' | 'pull'; after?: number; pulledSoFar: number }[] = [];
+    const transport: SyncTransport = {
+      push: async (ops, signal) => {
+        events.push({ what: 'push', pulledSoFar: log.length - mine.length });
+        return inner.push(ops, signal);
+      },
+      pull: async (after, options) => {
+        events.push({ what: 'pull', after, pulledSoFar: log.length - mine.length });
+        await new Promise((r) => setTimeout(r, 2));
+        return inner.pull(after, options);
+      },
+      stream: (after, handlers, signal) => inner.stream(after, handlers, signal),
+    };
+    const c = client(log, server, { transport, pullLimit: 50 });
+    await c.start();
+    await until(() => log.length === 605 && c.pending === 0 && c.status.cursor === 605 && c.state === 'live', 'converged');
+    expect(sortedIds(await log.readAll())).toEqual(sortedIds([...theirs, ...mine]));
+    expect(sortedIds(server.ops)).toEqual(sortedIds(await log.readAll()));
+    const pulls = events.filter((e) => e.what === 'pull' && e.after! < 600);
+    expect(pulls.map((e) => e.after)).toEqual(Array.from({ length: 12 }, (_, i) => i * 50)); // each page once, in order
+    // The first push went out before the catch-up's last page was even requested.
+    expect(events.findIndex((e) => e.what === 'push')).toBeLessThan(events.indexOf(pulls[pulls.length - 1]!));
+    // Some page was requested before the page before it was in the log (prefetch).
+    expect(pulls.some((e) => e.pulledSoFar < e.after!)).toBe(true);
+  });
+
   it('reports a refused op as the error state with lastError, without pushing in a loop', async () => {
     const server = new FakeServer();
     const log = await openLog();
@@ -164,7 +201,7 @@ describe('SyncClient (in-memory server)', () => {
     expect(c.lastError?.code).toBe('SYNC');
     expect(c.hasUnsynced()).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
-    expect(server.failures.length).toBeGreaterThanOrEqual(8); // at most one retry per 200 ms
+    expect(server.failures.length).toBeGreaterThanOrEqual(6); // at most one retry per 200 ms (each connection's pull and push take one each)
   });
 
   it('closes the live stream while the page is hidden, keeps pushing, and resumes it when visible', async () => {
