@@ -430,6 +430,7 @@ export class SyncClient<Op extends OpShape = DomainOp> {
     for (;;) {
       const batch = await this.nextBatch();
       if (batch.ops.length === 0) return;
+      const cursorBefore = this.cursorNow;
       let res;
       try {
         res = await this.transport.push(batch.ops, signal);
@@ -448,9 +449,25 @@ export class SyncClient<Op extends OpShape = DomainOp> {
         await this.applyPulled(this.cursorNow, [], this.cursorNow, res.head);
         return;
       }
+      if (res.accepted === batch.ops.length && res.head === cursorBefore + res.accepted) await this.skipOwn(cursorBefore, res.head);
       this.save();
       this.emit();
     }
+  }
+
+  /**
+   * A push stored all its ops and the server's head is now the cursor (as it
+   * was when the push was sent) plus those ops: seqs cursor+1..head are this
+   * push's ops (every seq up to the cursor was stored before it was sent, and
+   * nothing else fits), so the cursor moves past them instead of pulling them
+   * back. Only if no pull moved the cursor meanwhile (serialised with pulls).
+   */
+  private skipOwn(cursorBefore: number, head: number): Promise<void> {
+    const run = this.pullChain.then(() => {
+      if (this.cursorNow === cursorBefore) this.cursorNow = head;
+    });
+    this.pullChain = run.catch(() => {});
+    return run;
   }
 
   /** The next ops the server is not known to hold, in log order, within the batch limits. */

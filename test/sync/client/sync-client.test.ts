@@ -1,6 +1,6 @@
 /** SyncClient's logic over an in-memory server (the real HTTP server is in sync-server.test.ts). */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryAdapter, MemoryStateStore, OpLog, SyncClient, SyncError, type SyncClientOptions, type SyncTransport } from '../../../src/index.js';
+import { MemoryAdapter, MemoryStateStore, OpLog, SyncClient, SyncError, type OpEntry, type SyncClientOptions, type SyncTransport } from '../../../src/index.js';
 import type { SessionLog } from '../../../src/core/session-log.js';
 import { edit, FakeEnvironment, FakeServer, sortedIds } from './helpers.js';
 
@@ -185,6 +185,56 @@ describe('SyncClient (in-memory server)', () => {
     expect(events.findIndex((e) => e.what === 'push')).toBeLessThan(events.indexOf(pulls[pulls.length - 1]!));
     // Some page was requested before the page before it was in the log (prefetch).
     expect(pulls.some((e) => e.pulledSoFar < e.after!)).toBe(true);
+  });
+
+  it("moves its cursor past its own acknowledged ops without pulling them back, but never past another client's op", async () => {
+    const server = new FakeServer();
+    const inner = server.transport();
+    let landBetween: OpEntry | undefined;
+    const pulled: number[] = [];
+    // A live stream that never delivers: the cursor moves only by pulls and by the push shortcut.
+    const transport: SyncTransport = {
+      push: async (ops, signal) => {
+        if (landBetween) server.push([landBetween]); // another client's op is stored just before this push
+        landBetween = undefined;
+        return inner.push(ops, signal);
+      },
+      pull: async (after, options) => {
+        pulled.push(after);
+        return inner.pull(after, options);
+      },
+      stream: async (_after, handlers, signal) => {
+        handlers.onOpen();
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      },
+    };
+    const other = await openLog();
+    await edit(other, 'bob', 3);
+    server.push(await other.readAll());
+    const log = await openLog();
+    const c = client(log, server, { transport });
+    await c.start();
+    await until(() => c.state === 'live' && c.status.cursor === 3, 'caught up');
+    // Nothing between: the cursor moves past the pushed ops, and they are not pulled back.
+    const pullsBefore = pulled.length;
+    await edit(log, 'alice', 2);
+    await until(() => c.pending === 0, 'pushed');
+    expect(c.status.cursor).toBe(5);
+    expect(server.ops.length).toBe(5);
+    expect(pulled.length).toBe(pullsBefore);
+    // Bob's op lands between: the head is one past cursor + accepted, so the cursor stays and the op is pulled.
+    [landBetween] = await edit(other, 'bob', 1);
+    const bobsOp = landBetween!;
+    await edit(log, 'alice', 2);
+    await until(() => c.pending === 0, 'pushed again');
+    expect(server.ops.length).toBe(8);
+    expect(server.ops[5]!.op_id).toBe(bobsOp.op_id);
+    expect(c.status.cursor).toBe(5);
+    expect(await log.has(bobsOp.op_id)).toBe(false);
+    await c.syncNow();
+    expect(await log.has(bobsOp.op_id)).toBe(true);
+    expect(c.status.cursor).toBe(8);
+    expect(sortedIds(await log.readAll())).toEqual(sortedIds(server.ops));
   });
 
   it('reports a refused op as the error state with lastError, without pushing in a loop', async () => {
