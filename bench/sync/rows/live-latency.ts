@@ -3,7 +3,7 @@
  * SyncClient, both live on the server's event stream). Client A appends one
  * op; the clock runs from A's `append` call until B's log `subscribe`
  * callback delivers that op. That spans A's durable append, A's push delay
- * (`pushDelayMs`, default 5 ms), the push, the server's durable append, the
+ * (`pushDelayMs`, default 0: the next macrotask), the push, the server's durable append, the
  * event stream, and B's durable append. SAMPLES appends, one at a time, a
  * few ms apart.
  */
@@ -75,7 +75,7 @@ export function liveLatencyRow(store: BenchStore, processes = 1, target = LIVE_P
             { key: 'p99', value: round(percentile(samples, 99)), unit: 'ms', better: 'lower', target },
             { key: 'max', value: round(Math.max(...samples)), unit: 'ms', better: 'lower' },
           ],
-          notes: [`${SAMPLES} appends one at a time (after ${WARMUP} warm-up); includes A's 5 ms push delay and three fsyncs (A, server, B)`],
+          notes: [`${SAMPLES} appends one at a time (after ${WARMUP} warm-up); includes A's push delay (default 0) and three fsyncs (A, server, B)`],
         };
       } finally {
         for (const c of opened) await c.close();

@@ -64,7 +64,11 @@ export interface SyncClientOptions {
   backoff?: BackoffOptions;
   /** The live stream is dead after this long without a byte (ms). Default 2 × the 15 s heartbeat + 5 s. */
   heartbeatTimeoutMs?: number;
-  /** Wait this long after a local append before pushing, to batch (ms). Default 5. */
+  /**
+   * Wait this long after a local append before pushing (ms). Default 0: the
+   * next macrotask, so ops appended together go in one push, and ops appended
+   * while a push is in flight go in the next one.
+   */
   pushDelayMs?: number;
   /** At most this many ops per push. Default 1,000 (the server's default limit). */
   maxPushOps?: number;
@@ -382,7 +386,7 @@ export class SyncClient<Op extends OpShape = DomainOp> {
       else local = true;
     });
     this.emit();
-    if (local) this.schedulePush(this.options.pushDelayMs ?? 5);
+    if (local) this.schedulePush(this.options.pushDelayMs ?? 0);
   }
 
   private schedulePush(delay: number): void {
