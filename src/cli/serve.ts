@@ -6,7 +6,7 @@
  *                    [--jwt-secret FILE | --jwt-public-key FILE] [--allow-origin O]...
  *                    [--max-body-bytes N] [--max-ops N] [--max-op-bytes N]
  *                    [--max-open-sessions N] [--idle-ms N] [--heartbeat-ms N]
- *                    [--durability fsync|os] [--quiet]
+ *                    [--durability fsync|os] [--compress on|off] [--quiet]
  *
  * Prints `listening on <url>` on stdout once it accepts requests (with
  * `--port 0` the URL names the port picked), then one line per request.
@@ -27,7 +27,7 @@ import type { Io } from './io.js';
 export const SERVE_USAGE = `  muse-oplog serve (--data DIR | --store postgres://… [--pg-pool N] [--pg-schema NAME]) [--port N] [--host ADDR] --tokens FILE
                   [--jwt-secret FILE | --jwt-public-key FILE] [--allow-origin ORIGIN]...
                   [--max-body-bytes N] [--max-ops N] [--max-op-bytes N] [--max-open-sessions N]
-                  [--idle-ms N] [--heartbeat-ms N] [--durability fsync|os] [--quiet]`;
+                  [--idle-ms N] [--heartbeat-ms N] [--durability fsync|os] [--compress on|off] [--quiet]`;
 
 export class ServeUsageError extends Error {}
 
@@ -56,6 +56,7 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
         'idle-ms': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
         durability: { type: 'string', default: 'fsync' },
+        compress: { type: 'string', default: 'on' },
         quiet: { type: 'boolean', default: false },
       },
     }));
@@ -93,6 +94,8 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
   process.on('SIGHUP', reload);
   const durability = values.durability;
   if (durability !== 'fsync' && durability !== 'os') throw new ServeUsageError('serve: --durability must be fsync or os');
+  // Off: on loopback or behind a proxy that compresses, brotli costs both sides CPU for no gain.
+  if (values.compress !== 'on' && values.compress !== 'off') throw new ServeUsageError('serve: --compress must be on or off');
 
   const limits: Partial<SyncLimits> = {};
   if (values['max-body-bytes']) limits.maxBodyBytes = int(values['max-body-bytes'], '--max-body-bytes');
@@ -122,6 +125,7 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
     host: values.host!,
     allowOrigin: origins.length === 0 || origins.includes('*') ? '*' : origins,
     limits,
+    compression: values.compress === 'on',
     ...(values['heartbeat-ms'] ? { heartbeatMs: int(values['heartbeat-ms'], '--heartbeat-ms') } : {}),
     log: values.quiet ? false : (line) => void io.out(`${line}\n`),
     onError: (err) => io.err(`muse-oplog serve: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),

@@ -24,13 +24,15 @@ export class ServerProcess {
   private constructor(
     readonly dir: string,
     readonly tokensFile: string,
+    private readonly args: readonly string[] = [],
   ) {}
 
-  static async start(tokens: Record<string, TokenGrant>): Promise<ServerProcess> {
+  /** `args`: more `serve` options. */
+  static async start(tokens: Record<string, TokenGrant>, args: readonly string[] = []): Promise<ServerProcess> {
     const dir = await mkdtemp(join(tmpdir(), 'muse-sync-client-'));
     const tokensFile = join(dir, 'tokens.json');
     await writeFile(tokensFile, JSON.stringify(tokens));
-    const server = new ServerProcess(dir, tokensFile);
+    const server = new ServerProcess(dir, tokensFile, args);
     await server.launch();
     return server;
   }
@@ -40,7 +42,7 @@ export class ServerProcess {
     const port = this.url ? new URL(this.url).port : '0';
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(root, 'src/cli.ts'), 'serve', '--port', port, '--data', join(this.dir, 'data'), '--tokens', this.tokensFile],
+      ['--import', 'tsx', join(root, 'src/cli.ts'), 'serve', '--port', port, '--data', join(this.dir, 'data'), '--tokens', this.tokensFile, ...this.args],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeOpEntry } from '../../../src/index.js';
+import { ServerProcess } from '../client/server-process.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'muse-serve-cli-'));
@@ -29,6 +31,7 @@ describe('muse-oplog serve: refused command lines', () => {
       [['--data', dir, '--tokens', good, '--port', 'x'], /--port must be an integer/],
       [['--data', dir, '--tokens', good, '--max-ops', '0'], /--max-ops must be an integer ≥ 1/],
       [['--data', dir, '--tokens', good, '--durability', 'maybe'], /--durability must be fsync or os/],
+      [['--data', dir, '--tokens', good, '--compress', 'yes'], /--compress must be on or off/],
       [['--data', dir, '--tokens', good, '--bogus'], /Unknown option '--bogus'/],
       [['--data', dir, '--tokens', bad('t1.json', '{ nope')], /tokens file .*not JSON/],
       [['--data', dir, '--tokens', bad('t2.json', '{"short": {"sessions": ["*"]}}')], /at least 8 characters/],
@@ -44,4 +47,31 @@ describe('muse-oplog serve: refused command lines', () => {
       expect(r.stdout).not.toMatch(/listening on/);
     }
   }, 120_000);
+});
+
+describe('muse-oplog serve --compress', () => {
+  it('compresses pulls by default and sends them as they are with --compress off', async () => {
+    const token = 'a-long-enough-token';
+    const ops = Array.from({ length: 50 }, (_, i) =>
+      makeOpEntry('alice', 'midi', { op: 'insert', address: `note:${i}`, position: i, content_id: `c${i}`, content_summary: `note ${i}` }, i + 1),
+    );
+    const encodings: (string | null)[] = [];
+    for (const args of [[], ['--compress', 'off']]) {
+      const server = await ServerProcess.start({ [token]: { sessions: ['*'] } }, args);
+      try {
+        const base = `${server.url}/v1/sessions/jam/ops`;
+        const auth = { Authorization: `Bearer ${token}` };
+        const push = await fetch(base, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ ops }) });
+        expect(push.status).toBe(200);
+        const pull = await fetch(`${base}?after=0`, { headers: { ...auth, 'Accept-Encoding': 'br, gzip' } });
+        expect(pull.status).toBe(200);
+        encodings.push(pull.headers.get('content-encoding'));
+        const body = (await pull.json()) as { ops: { op_id: string }[] };
+        expect(body.ops.map((o) => o.op_id)).toEqual(ops.map((o) => o.op_id));
+      } finally {
+        await server.close();
+      }
+    }
+    expect(encodings).toEqual(['br', null]);
+  }, 60_000);
 });
