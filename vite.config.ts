@@ -1,8 +1,10 @@
 /// <reference types="vitest/config" />
+import { chmodSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { publicDeclarations } from './tools/declarations.js';
 
 /** Debian's Chromium; CHROMIUM_PATH overrides it. Never a downloaded browser. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,6 +26,17 @@ const external = [
   ...builtinModules.map((m) => `node:${m}`),
 ];
 
+/** Output files that start with a shebang (dist/cli.js) are made executable, as a `bin` must be. */
+const executableShebangs: Plugin = {
+  name: 'muse-oplog:executable-shebangs',
+  apply: 'build',
+  writeBundle(options, bundle) {
+    for (const file of Object.values(bundle)) {
+      if (file.type === 'chunk' && file.code.startsWith('#!')) chmodSync(resolve(options.dir!, file.fileName), 0o755);
+    }
+  },
+};
+
 export default defineConfig({
   // The OPFS worker is an ES module worker, inlined into the library build.
   worker: { format: 'es' },
@@ -32,6 +45,9 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     target: 'es2022',
+    // A library ships readable code: minifying renamed the error classes (`InvalidEntryError.name` was "i").
+    // Apps minify their own bundles.
+    minify: false,
     lib: {
       entry: {
         index: resolve(import.meta.dirname, 'src/index.ts'),
@@ -41,8 +57,9 @@ export default defineConfig({
       },
       formats: ['es'],
     },
-    rollupOptions: { external },
+    rolldownOptions: { external },
   },
+  plugins: [executableShebangs, publicDeclarations({ root: import.meta.dirname, tsconfig: 'tsconfig.build.json' })],
   test: {
     projects: [
       {

@@ -1,28 +1,32 @@
 /**
- * muse-oplog CLI:
- *   muse-oplog sessions DIR          session ids under DIR/.muse/op_log, one per line
- *   muse-oplog verify DIR SESSION    check op ids, parent links, checkpoint; exit 1 on damage
- *   muse-oplog export DIR SESSION    the session's records as JSON lines on stdout
- *   muse-oplog unlock DIR SESSION    remove the session's writer lock (its owner must be gone)
- * Every command but unlock is read-only: no lock is taken and nothing is
- * repaired, so it can run beside a writer and on a log a crashed writer left behind.
- * Exit codes: 0 ok, 1 damage found, 2 usage error or no such session.
+ * muse-oplog CLI (usage in USAGE below). Every command but unlock is read-only:
+ * no lock is taken and nothing is repaired, so it can run beside a writer and
+ * on a log a crashed writer left behind.
+ * Exit codes: 0 ok, 1 damage found, 2 usage error, no such directory or no such session.
  */
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { version } from '../../package.json';
 import { listSessions } from '../core/log.js';
 import { isValidSessionId } from '../core/session-id.js';
 import { NodeFsAdapter } from '../storage/node-fs/adapter.js';
-import { sessionPaths } from '../storage/node-fs/paths.js';
+import { opLogDir, sessionPaths } from '../storage/node-fs/paths.js';
 import { scanLog } from './log-file.js';
-import { verifySession, type VerifyReport } from './verify.js';
+import { formatReport } from './report.js';
+import { verifySession } from './verify.js';
 
-const USAGE = `usage:
-  muse-oplog sessions DIR
-  muse-oplog verify DIR SESSION [--json]
-  muse-oplog export DIR SESSION
-  muse-oplog unlock DIR SESSION`;
+export const USAGE = `usage:
+  muse-oplog sessions DIR                 session ids under DIR/.muse/op_log, one per line
+  muse-oplog verify DIR SESSION [--json]  check op ids, parent links and checkpoint; counts, heads
+  muse-oplog export DIR SESSION           the session's records as JSON lines on stdout
+  muse-oplog unlock DIR SESSION           remove the session's writer lock (its owner must be gone)
+  muse-oplog help | --help | -h           this text
+  muse-oplog version | --version | -v     the version
+exit status: 0 ok, 1 damage found (verify), 2 usage error, no such directory or no such session`;
 
+/** Bad arguments: reported with the usage text. */
 class UsageError extends Error {}
+/** The command cannot run as asked (no such directory or session): reported alone. */
+class NotFoundError extends Error {}
 
 export interface Io {
   out(data: string | Uint8Array): Promise<void> | void;
@@ -49,6 +53,8 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
   switch (command) {
     case 'sessions': {
       const [dir] = expectArgs(args, 1) as [string];
+      await assertDirectory(dir);
+      if (!(await isDirectory(opLogDir(dir)))) io.err(`muse-oplog: no op log in ${dir} (no .muse/op_log)\n`);
       for (const id of await listSessions(new NodeFsAdapter(dir))) await io.out(`${id}\n`);
       return 0;
     }
@@ -76,11 +82,20 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
       await io.out(`${owner === undefined ? 'not locked' : `removed the lock held by ${who}`}\n`);
       return 0;
     }
-    case undefined:
-    case '-h':
+    case 'help':
     case '--help':
-      io.err(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
+    case '-h':
+      expectArgs(args, 0);
+      await io.out(`${USAGE}\n`);
+      return 0;
+    case 'version':
+    case '--version':
+    case '-v':
+      expectArgs(args, 0);
+      await io.out(`${version}\n`);
+      return 0;
+    case undefined:
+      throw new UsageError('no command given');
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
@@ -91,44 +106,26 @@ function expectArgs(args: string[], n: number): string[] {
   return args;
 }
 
-async function assertSession(dir: string, session: string): Promise<void> {
-  if (!isValidSessionId(session)) throw new UsageError(`invalid session id ${JSON.stringify(session)}`);
-  if (!(await exists(sessionPaths(dir, session).dir))) throw new Error(`no session ${JSON.stringify(session)} in ${dir}`);
+async function assertDirectory(dir: string): Promise<void> {
+  if (!(await isDirectory(dir))) throw new NotFoundError(`no such directory: ${dir}`);
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
+async function assertSession(dir: string, session: string): Promise<void> {
+  if (!isValidSessionId(session)) throw new UsageError(`invalid session id ${JSON.stringify(session)}`);
+  await assertDirectory(dir);
+  if (!(await isDirectory(sessionPaths(dir, session).dir))) throw new NotFoundError(`no session ${JSON.stringify(session)} in ${dir}`);
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
     () => false,
   );
 }
 
-function formatReport(r: VerifyReport): string {
-  const lines = [
-    `session: ${r.session}`,
-    `file: ${r.path}`,
-    `records: ${r.records} (${r.bytes} bytes)`,
-    `valid ops: ${r.validOps}`,
-    `damaged lines: ${r.damagedLines}`,
-    ...r.damaged.map((d) => `  line ${d.line}: ${d.problem}`),
-    `dangling parent links: ${r.danglingParents.length}`,
-    ...r.danglingParents.slice(0, 20).map((d) => `  line ${d.line}: ${d.problem}`),
-    `duplicate ops: ${r.duplicates.length}`,
-    ...r.duplicates.map((d) => `  line ${d.line}: ${d.problem}`),
-    `heads: ${r.heads.length}`,
-    ...r.heads.slice(0, 10).map((h) => `  ${h}`),
-    ...(r.heads.length > 10 ? [`  … ${r.heads.length - 10} more`] : []),
-    `highest lamport_ts: ${r.highestLamportTs}`,
-    r.checkpoint
-      ? `checkpoint: snapshot ${r.checkpoint.snapshot_id}, op_count ${r.checkpoint.op_count}, lamport_ts ${r.checkpoint.lamport_ts}, created ${r.checkpoint.created_at}`
-      : 'checkpoint: none',
-    ...(r.checkpointProblem ? [`checkpoint damaged: ${r.checkpointProblem}`] : []),
-    r.tail
-      ? r.tail.verdict === 'torn'
-        ? `torn tail: ${r.tail.bytes} bytes at line ${r.tail.line} (a crash mid-write; not counted, cut off when a writer next opens the session)`
-        : `last line ${r.tail.line} lacks its newline (a whole record; counted, terminated when a writer next opens the session)`
-      : 'torn tail: none',
-    `status: ${r.ok ? 'ok' : 'DAMAGED'}`,
-  ];
-  return `${lines.join('\n')}\n`;
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -25,13 +25,21 @@ export interface VerifyReport {
   records: number;
   bytes: number;
   validOps: number;
-  /** Lines that are not valid entries or whose op id is not their hash (the first MAX_LISTED listed). */
+  /** Lines that are not valid entries or whose op id is not their hash. */
   damagedLines: number;
+  /** The first MAX_LISTED of them. */
   damaged: LineProblem[];
   /** Parent links naming an op that is nowhere in the log. */
+  danglingParentLinks: number;
+  /** The first MAX_LISTED of them. */
   danglingParents: LineProblem[];
   /** Ops stored more than once (the reference does not deduplicate): reported, not damage. */
+  duplicateOps: number;
+  /** The first MAX_LISTED of them. */
   duplicates: LineProblem[];
+  /** Ops that no stored op names as a parent. */
+  headCount: number;
+  /** The first MAX_LISTED of them, sorted. */
   heads: string[];
   highestLamportTs: number;
   checkpoint: OpLogCheckpoint | null;
@@ -40,8 +48,8 @@ export interface VerifyReport {
   ok: boolean;
 }
 
-/** Keep at most this many problems of each kind in the report (counts stay exact). */
-const MAX_LISTED = 20;
+/** Each list in the report holds at most this many items; its count is the true total. */
+export const MAX_LISTED = 20;
 
 export async function verifySession(rootDir: string, sessionId: string): Promise<VerifyReport> {
   const paths = sessionPaths(rootDir, sessionId);
@@ -53,8 +61,11 @@ export async function verifySession(rootDir: string, sessionId: string): Promise
     validOps: 0,
     damagedLines: 0,
     damaged: [],
+    danglingParentLinks: 0,
     danglingParents: [],
+    duplicateOps: 0,
     duplicates: [],
+    headCount: 0,
     heads: [],
     highestLamportTs: 0,
     checkpoint: null,
@@ -84,6 +95,7 @@ export async function verifySession(rootDir: string, sessionId: string): Promise
         report.validOps++;
         if (entry.lamport_ts > report.highestLamportTs) report.highestLamportTs = entry.lamport_ts;
         if (!seen.add(entry.op_id, line - 1)) {
+          report.duplicateOps++;
           if (report.duplicates.length < MAX_LISTED) report.duplicates.push({ line, problem: `op ${entry.op_id} already at line ${seen.get(entry.op_id)! + 1}` });
           return;
         }
@@ -100,9 +112,12 @@ export async function verifySession(rootDir: string, sessionId: string): Promise
     if (scan.tail) report.tail = scan.tail;
   }
   for (const { parent, line } of forward) {
-    if (!seen.has(parent)) report.danglingParents.push({ line, problem: `parent ${parent} is not in the log` });
+    if (seen.has(parent)) continue;
+    report.danglingParentLinks++;
+    if (report.danglingParents.length < MAX_LISTED) report.danglingParents.push({ line, problem: `parent ${parent} is not in the log` });
   }
-  report.heads = [...heads];
+  report.headCount = heads.size;
+  report.heads = [...heads].sort().slice(0, MAX_LISTED);
 
   const text = await readDocFile(paths.dir, 'checkpoint');
   if (text !== undefined) {
@@ -115,6 +130,6 @@ export async function verifySession(rootDir: string, sessionId: string): Promise
       report.checkpointProblem = (err as Error).message;
     }
   }
-  report.ok = report.damagedLines === 0 && report.danglingParents.length === 0 && report.checkpointProblem === undefined;
+  report.ok = report.damagedLines === 0 && report.danglingParentLinks === 0 && report.checkpointProblem === undefined;
   return report;
 }

@@ -5,11 +5,11 @@ import { canonicalize, isWellFormed } from './canonical-json.js';
 import { compareCodePoints } from './compare.js';
 import { CanonicalJsonError, InvalidEntryError, OpIdMismatchError } from './errors.js';
 import { sha256Hex } from './hash.js';
-import type { DomainOp, OpEntry } from './types.js';
+import type { DomainOp, Frozen, JsonCompatible, OpEntry, OpShape } from './types.js';
 
 /** The fields of an entry that its `op_id` covers (`created_at` is informational and not hashed). */
-export type HashedFields = Pick<
-  OpEntry,
+export type HashedFields<Op extends OpShape = DomainOp> = Pick<
+  OpEntry<Op>,
   'actor_id' | 'domain' | 'domain_op' | 'intent_id' | 'lamport_ts' | 'parent_op_ids' | 'reservation_id'
 >;
 
@@ -67,11 +67,11 @@ function nowIso(): string {
  * Python `sorted` does). Built by concatenation (the keys are already in
  * canonical order); the tests check it equals `canonicalJson`.
  */
-export function opIdPreimage(fields: HashedFields): string {
+export function opIdPreimage<Op extends OpShape>(fields: HashedFields<Op>): string {
   return preimage(fields, canonicalize(fields.domain_op, '$.domain_op'));
 }
 
-function preimage(fields: HashedFields, domainOpJson: string): string {
+function preimage(fields: HashedFields<OpShape>, domainOpJson: string): string {
   const parents = fields.parent_op_ids.length < 2 ? fields.parent_op_ids : [...fields.parent_op_ids].sort(compareCodePoints);
   return (
     `{"actor_id":${str(fields.actor_id, 'actor_id')},"domain":${str(fields.domain, 'domain')},` +
@@ -82,7 +82,7 @@ function preimage(fields: HashedFields, domainOpJson: string): string {
 }
 
 /** Lowercase hex SHA-256 of the canonical JSON of the hashed fields. Validates the fields first. */
-export function computeOpId(entry: HashedFields): string {
+export function computeOpId<Op extends OpShape>(entry: HashedFields<Op>): string {
   assertHashedFields(entry);
   return sha256Hex(opIdPreimage(entry));
 }
@@ -98,21 +98,27 @@ const madeOpJson = new WeakMap<object, string>();
  * A new entry with its content-addressed id. The entry is immutable (deep-
  * frozen): its `domain_op` is a frozen copy of `domainOp`, so later changes
  * to `domainOp` cannot make the id lie.
+ *
+ * `Op` is the app's own op type (any object type with a string `op`, an
+ * interface included): `makeOpEntry<NoteOp>(…)`, or inferred from the op or
+ * from where the entry goes (`log.append(makeOpEntry(…))` on an `OpLog<NoteOp>`).
+ * A member that is not JSON data (a function, a `Date`) fails to type-check.
  */
-export function makeOpEntry<Op extends DomainOp>(
+export function makeOpEntry<Op extends OpShape>(
   actorId: string,
   domain: string,
-  domainOp: Op,
+  domainOp: Op & NoInfer<JsonCompatible<Op>>,
   lamportTs: number,
   options: MakeOpEntryOptions = {},
 ): OpEntry<Op> {
-  const fields = {
+  const parents = [...(options.parentOpIds ?? [])];
+  const fields: HashedFields<OpShape> = {
     actor_id: actorId,
     domain,
-    domain_op: domainOp,
+    domain_op: domainOp as OpShape,
     intent_id: options.intentId ?? '',
     lamport_ts: lamportTs,
-    parent_op_ids: [...(options.parentOpIds ?? [])],
+    parent_op_ids: parents,
     reservation_id: options.reservationId ?? '',
   };
   assertHashedFields(fields);
@@ -121,9 +127,9 @@ export function makeOpEntry<Op extends DomainOp>(
     op_id: sha256Hex(preimage(fields, opJson)),
     actor_id: actorId,
     lamport_ts: lamportTs,
-    parent_op_ids: Object.freeze(fields.parent_op_ids) as string[],
+    parent_op_ids: Object.freeze(parents),
     domain,
-    domain_op: frozenCopy(domainOp, opJson),
+    domain_op: frozenCopy(domainOp, opJson) as Frozen<Op>,
     created_at: nowIso(),
     intent_id: fields.intent_id,
     reservation_id: fields.reservation_id,
@@ -210,7 +216,7 @@ function assertBelowCeiling(ts: number): void {
   }
 }
 
-function assertHashedFields(e: HashedFields): void {
+function assertHashedFields(e: HashedFields<OpShape>): void {
   for (const field of ['actor_id', 'domain', 'intent_id', 'reservation_id'] as const) {
     if (typeof e[field] !== 'string') throw new InvalidEntryError(field, 'must be a string');
   }
@@ -235,7 +241,7 @@ function assertHashedFields(e: HashedFields): void {
 }
 
 /** Throw `OpIdMismatchError` unless `op_id` is the hash of the entry's content. */
-export function verifyOpEntry(entry: OpEntry): void {
+export function verifyOpEntry<Op extends OpShape>(entry: OpEntry<Op>): void {
   const computed = sha256Hex(opIdPreimage(entry));
   if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
 }
@@ -245,13 +251,14 @@ export function verifyOpEntry(entry: OpEntry): void {
  * canonical domain op is computed once and used for both the hash and the
  * record. The record keeps the reference's field order, `op_id` first.
  */
-export function encodeEntry(entry: unknown): { entry: OpEntry; record: string } {
-  const made = typeof entry === 'object' && entry !== null ? madeOpJson.get(entry) : undefined;
+export function encodeEntry(value: unknown): { entry: OpEntry<OpShape>; record: string } {
+  const made = typeof value === 'object' && value !== null ? madeOpJson.get(value) : undefined;
   if (made !== undefined) {
-    assertBelowCeiling((entry as OpEntry).lamport_ts);
-    return { entry: entry as OpEntry, record: encodeRecord(entry as OpEntry, made) };
+    assertBelowCeiling((value as OpEntry<OpShape>).lamport_ts);
+    return { entry: value as OpEntry<OpShape>, record: encodeRecord(value as OpEntry<OpShape>, made) };
   }
-  assertOpEntry(entry);
+  assertOpEntry(value);
+  const entry: OpEntry<OpShape> = value;
   const opJson = canonicalize(entry.domain_op, '$.domain_op');
   const computed = sha256Hex(preimage(entry, opJson));
   if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
@@ -259,7 +266,7 @@ export function encodeEntry(entry: unknown): { entry: OpEntry; record: string } 
 }
 
 /** The stored line: the reference's field order, `op_id` first, canonical `domain_op`. */
-function encodeRecord(entry: OpEntry, opJson: string): string {
+function encodeRecord(entry: OpEntry<OpShape>, opJson: string): string {
   return (
     `{"op_id":"${entry.op_id}","actor_id":${str(entry.actor_id, 'actor_id')},"lamport_ts":${entry.lamport_ts},` +
     `"parent_op_ids":[${quoteAll(entry.parent_op_ids)}],"domain":${str(entry.domain, 'domain')},` +

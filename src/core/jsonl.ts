@@ -4,11 +4,11 @@
  */
 import { assertOpEntry, encodeEntry, verifyOpEntry } from './entry.js';
 import { CorruptRecordError } from './errors.js';
-import type { OpLog } from './log.js';
-import type { OpEntry } from './types.js';
+import type { SessionLog } from './session-log.js';
+import type { OpEntry, OpShape } from './types.js';
 
-/** The whole log as JSON lines (each line ends with a newline), in append order. */
-export async function exportJsonl(log: OpLog): Promise<string> {
+/** The whole log (any `SessionLog`: an OpLog, a SharedOpLog) as JSON lines (each ending in a newline), in append order. */
+export async function exportJsonl<Op extends OpShape>(log: SessionLog<Op>): Promise<string> {
   const lines: string[] = [];
   for await (const entry of log.entries()) lines.push(`${encodeEntry(entry).record}\n`);
   return lines.join('');
@@ -40,8 +40,9 @@ export interface ImportResult {
 }
 
 /** Verify every line, then append them all (all or nothing on bad input); ops already present are skipped. */
-export async function importJsonl(log: OpLog, jsonl: string): Promise<ImportResult> {
-  const results = await log.appendBatch(parseJsonl(jsonl, log.sessionId));
+export async function importJsonl<Op extends OpShape>(log: SessionLog<Op>, jsonl: string): Promise<ImportResult> {
+  // The log's op type is the app's statement of what the lines hold: only the shape of each op is checked.
+  const results = await log.appendBatch(parseJsonl(jsonl, log.sessionId) as unknown as OpEntry<Op>[]);
   const appended = results.filter((r) => r.appended).length;
   return { appended, duplicates: results.length - appended };
 }

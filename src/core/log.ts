@@ -17,9 +17,12 @@ import {
   OpLogError,
   StorageError,
 } from './errors.js';
+import { HeadSet, recordParentIds } from './heads.js';
+import { Listeners } from './listeners.js';
 import { OpIdIndex } from './op-id-index.js';
 import { assertValidSessionId, isValidSessionId } from './session-id.js';
-import type { OpEntry, OpLogCheckpoint, StructuredDelta } from './types.js';
+import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from './session-log.js';
+import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from './types.js';
 import type { SessionStorage, StorageAdapter } from '../storage/adapter.js';
 
 export interface OpLogOptions {
@@ -46,13 +49,7 @@ export interface OpLogOptions {
   warmIndex?: boolean;
 }
 
-export interface AppendResult {
-  opId: string;
-  /** False when the op was already in the log: nothing was written. */
-  appended: boolean;
-  /** 0-based record position of the op in the session. */
-  position: number;
-}
+export type { AppendResult } from './session-log.js';
 
 export interface SkippedRecord {
   position: number;
@@ -61,6 +58,7 @@ export interface SkippedRecord {
 }
 
 interface Pending {
+  entry: OpEntry<OpShape>;
   record: string;
   opId: string;
   lamportTs: number;
@@ -79,11 +77,22 @@ const MAX_WRITE_BATCH = 8192;
 const CHECKPOINT_DOC = 'checkpoint';
 const CLOCK_DOC = 'clock';
 
-export class OpLog {
+/**
+ * One session's log over a StorageAdapter, the session's only writer. `Op` is
+ * the app's domain op type (see `OpShape`); the log checks only that each op
+ * is a JSON object with a string `op`.
+ */
+export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   private readonly clock: LamportClock;
   private highestCommitted: number;
   /** Op id → position for every stored record; loaded on first need. */
   private index: OpIdIndex | undefined;
+  /** The log's heads: built by the first `heads()` call (one pass), then kept up to date by every write. */
+  private headSet: HeadSet | undefined;
+  private headsReady: Promise<HeadSet> | undefined;
+  /** Writes made while the heads are being built, applied when the build ends. */
+  private headsBacklog: { opId: string; parents: readonly string[]; position: number }[] | undefined;
+  private readonly listeners = new Listeners<LogChange<Op>>();
   private indexReady: Promise<OpIdIndex> | undefined;
   /** Appends waiting for the index, in call order. */
   private admitting: Promise<void> | undefined;
@@ -128,10 +137,14 @@ export class OpLog {
    * `entries()` pass, whichever comes first; or at once in the background with
    * `warmIndex`): one pass over the stored ids.
    */
-  static async open(adapter: StorageAdapter, sessionId: string, options: OpLogOptions = {}): Promise<OpLog> {
+  static async open<Op extends OpShape = DomainOp>(
+    adapter: StorageAdapter,
+    sessionId: string,
+    options: OpLogOptions = {},
+  ): Promise<OpLog<Op>> {
     assertValidSessionId(sessionId);
     const storage = await adapter.openSession(sessionId);
-    const log = new OpLog(storage, options);
+    const log = new OpLog<Op>(storage, options);
     try {
       await log.recover();
     } catch (err) {
@@ -168,7 +181,7 @@ export class OpLog {
    * `CanonicalJsonError` or `OpIdMismatchError` (and stores nothing) for a bad
    * entry; resolves `{ appended: false }` for an op already in the log.
    */
-  async append(entry: OpEntry): Promise<AppendResult> {
+  async append(entry: OpEntry<Op>): Promise<AppendResult> {
     this.assertOpen();
     const { record } = encodeEntry(entry);
     return this.admit(() => this.enqueue([entry], [record])[0]!);
@@ -180,7 +193,7 @@ export class OpLog {
    * write, so a storage failure stores none of them. (An entry already being
    * written by an earlier call settles with that call.)
    */
-  async appendBatch(entries: readonly OpEntry[]): Promise<AppendResult[]> {
+  async appendBatch(entries: readonly OpEntry<Op>[]): Promise<AppendResult[]> {
     this.assertOpen();
     const records = entries.map((e) => encodeEntry(e).record);
     return Promise.all(await this.admit(() => this.enqueue(entries, records)));
@@ -208,7 +221,7 @@ export class OpLog {
   }
 
   /** Queue validated entries, as one unit, for the next group-commit write, leaving out those the log has or is writing. */
-  private enqueue(entries: readonly OpEntry[], records: readonly string[]): Promise<AppendResult>[] {
+  private enqueue(entries: readonly OpEntry<OpShape>[], records: readonly string[]): Promise<AppendResult>[] {
     const unit: Unit = [];
     const results = entries.map((entry, i) => {
       const opId = entry.op_id;
@@ -218,7 +231,7 @@ export class OpLog {
       if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
       this.clock.observe(entry.lamport_ts);
       const promise = new Promise<AppendResult>((resolve, reject) => {
-        unit.push({ record: records[i]!, opId, lamportTs: entry.lamport_ts, resolve, reject });
+        unit.push({ entry, record: records[i]!, opId, lamportTs: entry.lamport_ts, resolve, reject });
       });
       this.pendingIds.set(opId, promise);
       return promise;
@@ -237,12 +250,12 @@ export class OpLog {
   }
 
   /** Every entry, in append order. */
-  async readAll(): Promise<OpEntry[]> {
+  async readAll(): Promise<OpEntry<Op>[]> {
     this.assertOpen();
     if (this.indexReady) return this.collect(0);
     // Cold index: one pass both returns the entries and builds the index.
     const index = new OpIdIndex(this.storage.length);
-    const entries: OpEntry[] = [];
+    const entries: OpEntry<Op>[] = [];
     const scan = this.scan(0, this.storage.length, this.verifyReads, (entry, position) => {
       index.add(entry.op_id, position);
       entries.push(entry);
@@ -253,8 +266,18 @@ export class OpLog {
     return entries;
   }
 
-  /** Entries from record position `from` on, streamed in batches without holding the whole log. */
-  async *entries(from = 0): AsyncIterable<OpEntry> {
+  /**
+   * Entries from record position `from` on (those stored when the iteration
+   * starts), streamed in batches without holding the whole log; with
+   * `{ positions: true }`, each as `{ entry, position }`.
+   */
+  entries(from?: number): AsyncIterable<OpEntry<Op>>;
+  entries(from: number, options: { positions: true }): AsyncIterable<PositionedEntry<Op>>;
+  entries(from = 0, options?: { positions?: boolean }): AsyncIterable<OpEntry<Op> | PositionedEntry<Op>> {
+    return this.iterate(from, options?.positions === true);
+  }
+
+  private async *iterate(from: number, withPositions: boolean): AsyncIterable<OpEntry<Op> | PositionedEntry<Op>> {
     this.assertOpen();
     const end = this.storage.length;
     // A full pass over a cold log also builds the op id index, as readAll does.
@@ -263,7 +286,8 @@ export class OpLog {
     for await (const batch of this.decodedBatches(from, end, this.verifyReads)) {
       if (index) batch.entries.forEach((e, k) => index.add(e.op_id, batch.positions[k]!));
       seen = batch.next;
-      yield* batch.entries;
+      if (withPositions) yield* batch.entries.map((entry, k) => ({ entry, position: batch.positions[k]! }));
+      else yield* batch.entries;
     }
     if (index && seen === end && !this.indexReady) {
       this.index = index;
@@ -272,7 +296,7 @@ export class OpLog {
   }
 
   /** Entries stored after the last checkpoint, in append order: every one, whatever its timestamp. */
-  async replaySinceCheckpoint(): Promise<OpEntry[]> {
+  async replaySinceCheckpoint(): Promise<OpEntry<Op>[]> {
     const ckpt = await this.readCheckpoint();
     return this.collect(ckpt ? Math.min(ckpt.op_count, this.storage.length) : 0);
   }
@@ -282,7 +306,7 @@ export class OpLog {
    * `(lamport_ts, actor_id, op_id)`: the same delta on every replica that
    * holds the same ops.
    */
-  async toStructuredDelta(domain: string): Promise<StructuredDelta> {
+  async toStructuredDelta(domain: string): Promise<StructuredDelta<Op>> {
     return buildStructuredDelta(await this.replaySinceCheckpoint(), domain);
   }
 
@@ -328,12 +352,35 @@ export class OpLog {
     return ckpt;
   }
 
+  /**
+   * Op ids that no stored op names as a parent, sorted by code point. The
+   * first call reads every record's id and parents once (after loading the op
+   * id index, if it is not yet); later writes keep the heads up to date, so
+   * later calls read nothing.
+   */
+  async heads(): Promise<string[]> {
+    this.assertOpen();
+    return (await this.ensureHeads()).list();
+  }
+
+  /**
+   * Be told of ops newly stored in the session, each once, in record order,
+   * right after the write that stored them resolved. (This log is the
+   * session's only writer, so that is every new op.) A listener that throws
+   * is skipped. Returns the unsubscribe function.
+   */
+  subscribe(listener: LogListener<Op>): () => void {
+    this.assertOpen();
+    return this.listeners.add(listener);
+  }
+
   /** Wait for appends in flight, save the clock document, release the session. A second call waits the same. */
   close(): Promise<void> {
     this.closed = true;
     this.closing ??= (async () => {
       await this.idle();
       await this.checkpointWrites; // a checkpoint whose cut has passed still writes its document
+      this.listeners.clear();
       if (this.clockWrittenAt !== this.storage.length) await this.saveClock();
       await this.storage.close();
     })();
@@ -421,7 +468,7 @@ export class OpLog {
     from: number,
     to: number,
     verify: boolean,
-    visit: (entry: OpEntry, position: number) => void,
+    visit: (entry: OpEntry<Op>, position: number) => void,
   ): Promise<void> {
     for await (const batch of this.decodedBatches(from, to, verify)) {
       batch.entries.forEach((e, k) => visit(e, batch.positions[k]!));
@@ -433,10 +480,10 @@ export class OpLog {
     from: number,
     to: number,
     verify: boolean,
-  ): AsyncIterable<{ entries: OpEntry[]; positions: number[]; next: number }> {
+  ): AsyncIterable<{ entries: OpEntry<Op>[]; positions: number[]; next: number }> {
     let position = from;
     for await (const records of this.storage.read(from, to)) {
-      const entries: OpEntry[] = [];
+      const entries: OpEntry<Op>[] = [];
       const positions: number[] = [];
       for (const record of records) {
         const entry = this.decode(record, position, verify);
@@ -450,19 +497,19 @@ export class OpLog {
     }
   }
 
-  private async collect(from: number): Promise<OpEntry[]> {
-    const out: OpEntry[] = [];
+  private async collect(from: number): Promise<OpEntry<Op>[]> {
+    const out: OpEntry<Op>[] = [];
     await this.scan(from, this.storage.length, this.verifyReads, (entry) => out.push(entry));
     return out;
   }
 
   /** A valid entry, or undefined for a record skipped under `onCorruptRecord: 'skip'`. */
-  private decode(record: string, position: number, verify = this.verifyReads): OpEntry | undefined {
+  private decode(record: string, position: number, verify = this.verifyReads): OpEntry<Op> | undefined {
     if (this.skipped.has(position)) return undefined;
     try {
       const entry = decodeRecord(record);
       if (verify) verifyOpEntry(entry);
-      return entry;
+      return entry as unknown as OpEntry<Op>; // the app's statement of what the session holds
     } catch (err) {
       return this.corrupt(position, err);
     }
@@ -516,6 +563,43 @@ export class OpLog {
     return this.indexReady;
   }
 
+  /** Build the heads from records [0, length) and the writes made meanwhile. */
+  private ensureHeads(): Promise<HeadSet> {
+    if (!this.headsReady) {
+      const build = (async () => {
+        const index = await this.ensureIndex();
+        const end = this.storage.length;
+        const backlog: NonNullable<typeof this.headsBacklog> = [];
+        this.headsBacklog = backlog; // from here on, every write lands at `end` or later
+        const heads = new HeadSet();
+        let position = 0;
+        for await (const batch of this.storage.read(0, end)) {
+          for (const record of batch) {
+            if (!this.skipped.has(position)) {
+              try {
+                const opId = recordOpId(record);
+                // The first record of an op only (a log written elsewhere may hold duplicates).
+                if (index.get(opId) === position) heads.add(opId, recordParentIds(record), position, index);
+              } catch (err) {
+                this.corrupt(position, err);
+              }
+            }
+            position++;
+          }
+        }
+        for (const w of backlog) if (w.position >= end) heads.add(w.opId, w.parents, w.position, index);
+        this.headsBacklog = undefined;
+        return (this.headSet = heads);
+      })();
+      this.headsReady = build;
+      build.catch(() => {
+        this.headsBacklog = undefined;
+        if (this.headsReady === build) this.headsReady = undefined;
+      });
+    }
+    return this.headsReady;
+  }
+
   private forgetIndex(failed: Promise<OpIdIndex>): void {
     if (this.indexReady === failed) this.indexReady = undefined;
   }
@@ -555,13 +639,20 @@ export class OpLog {
           }
           continue;
         }
+        const positions: number[] = [];
         batch.forEach((p, k) => {
           index.add(p.opId, start + k);
+          if (this.headSet) this.headSet.add(p.opId, p.entry.parent_op_ids, start + k, index);
+          else this.headsBacklog?.push({ opId: p.opId, parents: p.entry.parent_op_ids, position: start + k });
+          positions.push(start + k);
           this.pendingIds.delete(p.opId);
           if (p.lamportTs > this.highestCommitted) this.highestCommitted = p.lamportTs;
           p.resolve({ opId: p.opId, appended: true, position: start + k });
         });
         this.lastOpId = batch[batch.length - 1]!.opId;
+        if (this.listeners.size > 0) {
+          this.listeners.emit({ entries: batch.map((p) => p.entry as OpEntry<Op>), positions });
+        }
         if (this.storage.length - this.clockWrittenAt >= this.clockInterval) await this.saveClock();
       }
     } finally {
@@ -606,3 +697,4 @@ function pastTheEnd(opCount: number, length: number): InvalidCheckpointError {
 export async function listSessions(adapter: StorageAdapter): Promise<string[]> {
   return (await adapter.listSessions()).filter(isValidSessionId);
 }
+

@@ -64,8 +64,10 @@ describe('OpLog: append', () => {
       (e.domain_op as { position: number }).position = 2;
     }).toThrow(TypeError);
     expect(() => {
+      // @ts-expect-error entries are read-only in the types too
       e.lamport_ts = 5;
     }).toThrow(TypeError);
+    // @ts-expect-error
     expect(() => e.parent_op_ids.push(e.op_id)).toThrow(TypeError);
     op.position = 3; // the caller's object is not the entry's
     expect(e.domain_op.position).toBe(1);

@@ -1,11 +1,12 @@
 // The published shape: `npm run build` output, imported by name from a Node program and from a Vite app.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { chromium } from 'playwright';
 import { build, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as source from '../../src/node.js';
 import { chromiumArgs, chromiumPath } from '../../vite.config.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -23,11 +24,113 @@ afterAll(() => {
   if (app) rmSync(app, { recursive: true, force: true });
 });
 
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/** Every .d.ts under dist/, relative to dist/. */
+function shippedDeclarations(dir = join(root, 'dist')): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.d.ts'))
+    .map((f) => relative(join(root, 'dist'), join(dir, f)))
+    .sort();
+}
+
+/** The .d.ts files the public entry points' declarations reach through relative imports. */
+function declarationClosure(): string[] {
+  const todo = Object.values(pkg.exports as Record<string, string | { types?: string }>)
+    .flatMap((e) => (typeof e === 'object' && e.types ? [resolve(root, e.types)] : []));
+  const seen = new Set<string>();
+  while (todo.length) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const [, spec] of text.matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      todo.push(resolve(dirname(file), spec!.replace(/\.js$/, '.d.ts')));
+    }
+  }
+  return [...seen].map((f) => relative(join(root, 'dist'), f)).sort();
+}
+
 describe('the built package', () => {
   it('has entry points and type declarations', () => {
     for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'conformance.js', 'conformance.d.ts', 'cli.js']) {
       expect(existsSync(join(root, 'dist', f)), f).toBe(true);
     }
+  });
+
+  it('ships only the declarations its public entry points need, and no CLI internals', () => {
+    const closure = declarationClosure();
+    for (const e of Object.values(pkg.exports as Record<string, string | { types?: string }>)) {
+      if (typeof e === 'object' && e.types) expect(closure, e.types).toContain(relative('dist', e.types));
+    }
+    expect(closure).toEqual(expect.arrayContaining(['index.d.ts', 'node.d.ts', 'conformance.d.ts', 'core/errors.d.ts']));
+    expect(shippedDeclarations()).toEqual(closure);
+    expect(shippedDeclarations().filter((f) => f.startsWith('cli'))).toEqual([]);
+  });
+
+  it('packs the license, the bin and dist, and nothing internal', () => {
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
+    const files = (packed.files as Array<{ path: string }>).map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/muse-oplog.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts']));
+    expect(files.filter((f) => !/^(dist\/|bin\/muse-oplog\.js$|LICENSE$|README\.md$|package\.json$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.d.ts')).map((f) => f.slice('dist/'.length)).sort()).toEqual(declarationClosure());
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(new RegExp(`^${pkg.license} License\n\nCopyright \\(c\\) \\d{4} muse-oplog contributors\n`));
+  });
+
+  it('keeps every exported error class name: thrown errors print as InvalidEntryError, not "i"', () => {
+    const expected = Object.keys(source).filter((k) => k.endsWith('Error')).sort();
+    expect(expected).toEqual(expect.arrayContaining(['OpLogError', 'InvalidEntryError', 'SessionLockedError', 'StorageError']));
+    writeFileSync(
+      join(app, 'errors.mjs'),
+      `import * as lib from 'muse-oplog/node';
+const out = { classes: {}, thrown: {} };
+for (const [key, X] of Object.entries(lib)) {
+  if (!key.endsWith('Error')) continue;
+  const e = new X('STORAGE', 'x', 'y');
+  out.classes[key] = { name: X.name, instance: e.name, isOpLogError: e instanceof lib.OpLogError };
+}
+try { lib.makeOpEntry('a', 'midi', { op: 'x' }, -1); } catch (e) { out.thrown.entry = String(e); }
+try { await lib.OpLog.open(new lib.MemoryAdapter(), ''); } catch (e) { out.thrown.session = String(e); }
+const dir = process.argv[2];
+const first = await lib.OpLog.open(new lib.NodeFsAdapter(dir), 's');
+await first.append(lib.makeOpEntry('a', 'midi', { op: 'x' }, 1));
+try { await lib.OpLog.open(new lib.NodeFsAdapter(dir), 's'); } catch (e) { out.thrown.locked = String(e); }
+await first.close();
+console.log(JSON.stringify(out));`,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'muse-oplog-errors-'));
+    const out = JSON.parse(execFileSync('node', ['errors.mjs', dir], { cwd: app, encoding: 'utf8' }));
+    rmSync(dir, { recursive: true, force: true });
+    expect(Object.keys(out.classes).sort()).toEqual(expected);
+    for (const key of expected) expect(out.classes[key], key).toEqual({ name: key, instance: key, isOpLogError: true });
+    expect(out.thrown.entry).toMatch(/^InvalidEntryError: invalid op entry: lamport_ts/);
+    expect(out.thrown.session).toMatch(/^InvalidSessionIdError: invalid session id ""/);
+    expect(out.thrown.locked).toMatch(/^SessionLockedError: session "s" is already open for writing/);
+  });
+
+  it('runs the CLI as users do: npx muse-oplog, an executable dist/cli.js, a clear message when not built', () => {
+    const npx = (...args: string[]) => spawnSync('npx', ['--offline', 'muse-oplog', ...args], { cwd: root, encoding: 'utf8' });
+    expect(npx('--version')).toMatchObject({ status: 0, stdout: `${pkg.version}\n` });
+    expect(npx('help')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^usage:\n/) });
+    const missing = npx('sessions', join(root, 'no-such-dir'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain(`no such directory: ${join(root, 'no-such-dir')}`);
+
+    expect(pkg.bin).toEqual({ 'muse-oplog': './bin/muse-oplog.js' });
+    for (const f of ['bin/muse-oplog.js', 'dist/cli.js']) {
+      expect(statSync(join(root, f)).mode & 0o111, f).toBe(0o111);
+      expect(readFileSync(join(root, f), 'utf8').startsWith('#!/usr/bin/env node\n'), f).toBe(true);
+    }
+    expect(execFileSync(join(root, 'dist/cli.js'), ['-v'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+
+    // The bin of a package that was not built (npm ci --ignore-scripts) says what to do.
+    const unbuilt = mkdtempSync(join(tmpdir(), 'muse-oplog-unbuilt-'));
+    cpSync(join(root, 'bin'), join(unbuilt, 'bin'), { recursive: true });
+    const r = spawnSync(join(unbuilt, 'bin/muse-oplog.js'), ['--version'], { encoding: 'utf8' });
+    rmSync(unbuilt, { recursive: true, force: true });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('muse-oplog: not built');
+    expect(r.stderr).toContain('run `npm run build`');
   });
 
   it('imports by name in Node, with the Node adapter from muse-oplog/node', () => {

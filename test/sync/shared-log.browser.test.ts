@@ -250,6 +250,21 @@ describe('SharedOpLog (several tabs, one writer)', () => {
     expect((await b.toStructuredDelta('midi')).ops).toHaveLength(1);
   });
 
+  it('streams a long log to a follower a page at a time, with positions; answers heads and has', async () => {
+    const s = setup();
+    const a = await s.tab();
+    const b = await s.tab();
+    const all = Array.from({ length: 2500 }, (_, n) => op('a', n + 1, n));
+    await a.appendBatch(all);
+    const streamed: { id: string; position: number }[] = [];
+    for await (const { entry, position } of b.entries(3, { positions: true })) streamed.push({ id: entry.op_id, position });
+    expect(streamed.map((x) => x.id)).toEqual(all.slice(3).map((e) => e.op_id));
+    expect(streamed.map((x) => x.position)).toEqual(all.slice(3).map((_, k) => k + 3));
+    expect(b.length).toBe(2500);
+    expect(await b.heads()).toEqual(all.map((e) => e.op_id).sort());
+    expect(await b.has(all[2499]!.op_id)).toBe(true);
+  });
+
   it('ignores malformed, foreign and other-version messages on the channel', async () => {
     const s = setup();
     const a = await s.tab();
@@ -261,7 +276,8 @@ describe('SharedOpLog (several tabs, one writer)', () => {
       42,
       'hello',
       { kind: 'leader' },
-      { ...base, v: 2, kind: 'leader', highestLamportTs: 1e9, length: 0 },
+      { ...base, v: TAB_PROTOCOL_VERSION + 1, kind: 'leader', highestLamportTs: 1e9, length: 0 },
+      { ...base, v: TAB_PROTOCOL_VERSION - 1, kind: 'leader', highestLamportTs: 1e9, length: 0 },
       { ...base, session: 'other', kind: 'leader', highestLamportTs: 1e9, length: 0 },
       { ...base, kind: 'leader', highestLamportTs: -1, length: 'x' },
       { ...base, kind: 'ops', entries: [{ op_id: 'nope' }], positions: [0] },

@@ -21,30 +21,41 @@ import {
   StorageError,
   type OpLogErrorCode,
 } from '../../core/errors.js';
-import type { OpEntry } from '../../core/types.js';
+import type { OpEntry, OpShape } from '../../core/types.js';
 
 export const TAB_PROTOCOL = 'muse-oplog/tabs';
-export const TAB_PROTOCOL_VERSION = 1;
+/** 2: `has`, `heads` and paged `entriesFrom` (a tab of version 1 and one of 2 ignore each other). */
+export const TAB_PROTOCOL_VERSION = 2;
 
-/** The calls a follower forwards to the leader. */
-export type TabMethod =
-  | 'appendBatch'
-  | 'readAll'
-  | 'replaySinceCheckpoint'
-  | 'toStructuredDelta'
-  | 'checkpoint'
-  | 'readCheckpoint'
-  | 'entriesFrom';
-
-const METHODS: ReadonlySet<string> = new Set<TabMethod>([
+/**
+ * The calls a follower forwards to the leader: the one list (requests naming
+ * anything else are ignored; the leader's handler table is typed by it).
+ */
+export const TAB_METHODS = [
   'appendBatch',
   'readAll',
   'replaySinceCheckpoint',
   'toStructuredDelta',
   'checkpoint',
   'readCheckpoint',
+  'has',
+  'heads',
+  /** `[from, end | null, limit]` → `EntriesPage`. */
   'entriesFrom',
-]);
+] as const;
+export type TabMethod = (typeof TAB_METHODS)[number];
+const METHODS: ReadonlySet<string> = new Set<string>(TAB_METHODS);
+
+/** One page of entries from a record position on: the answer to `entriesFrom`. */
+export interface EntriesPage {
+  entries: OpEntry<OpShape>[];
+  /** Record position of each entry. */
+  positions: number[];
+  /** Where the next page starts. */
+  next: number;
+  /** The end of the read: the log's length when the first page was asked for (or `end` as asked). */
+  end: number;
+}
 
 interface Envelope {
   proto: typeof TAB_PROTOCOL;
@@ -97,7 +108,7 @@ export type ResponseMessage = Envelope & {
 /** Entries newly stored by the leader, with their record positions, sent to every tab. */
 export interface OpsMessage extends Envelope {
   kind: 'ops';
-  entries: OpEntry[];
+  entries: OpEntry<OpShape>[];
   positions: number[];
 }
 
@@ -132,7 +143,7 @@ function isWireError(value: unknown): value is WireError {
   return true;
 }
 
-function areEntries(value: unknown): value is OpEntry[] {
+function areEntries(value: unknown): value is OpEntry<OpShape>[] {
   if (!Array.isArray(value)) return false;
   try {
     for (const e of value) assertOpEntry(e);

@@ -7,7 +7,8 @@
  * the holder opens the real `OpLog` on its adapter and is the only tab that
  * touches storage. The other tabs (followers) forward their calls to it over a
  * BroadcastChannel; the leader answers the tab that asked and broadcasts every
- * newly stored op to all tabs, so each tab sees every tab's ops.
+ * newly stored op to all tabs, so each tab sees every tab's ops. It implements
+ * `SessionLog<Op>`, as `OpLog` does, so an app is written once for both.
  *
  * When the leader's tab closes, crashes or reloads, the browser releases its
  * lock and the next waiting tab takes over: it opens the log again (retrying
@@ -28,17 +29,20 @@
  *   when the op had reached storage and stores it otherwise.
  */
 import { LamportClock } from '../../core/clock.js';
-import { encodeEntry } from '../../core/entry.js';
+import { encodeEntry, isOpId } from '../../core/entry.js';
 import { ClosedError, InvalidEntryError, SessionLockedError, StorageError } from '../../core/errors.js';
-import { OpLog, type AppendResult, type OpLogOptions } from '../../core/log.js';
+import { Listeners } from '../../core/listeners.js';
+import { OpLog, type OpLogOptions } from '../../core/log.js';
 import { assertValidSessionId } from '../../core/session-id.js';
-import type { OpEntry, OpLogCheckpoint, StructuredDelta } from '../../core/types.js';
+import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from '../../core/session-log.js';
+import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from '../../core/types.js';
 import type { StorageAdapter } from '../../storage/adapter.js';
 import {
   envelope,
   fromWireError,
   parseTabMessage,
   toWireError,
+  type EntriesPage,
   type TabMessage,
   type TabMessageBody,
   type TabMethod,
@@ -75,12 +79,8 @@ export interface SharedOpLogOptions {
 
 export type TabRole = 'leader' | 'follower';
 
-/** Ops newly stored in the session, by any tab, in record order. */
-export interface AppendedOps {
-  entries: readonly OpEntry[];
-  /** 0-based record position of each entry. */
-  positions: readonly number[];
-}
+/** @deprecated Use `LogChange` (from the `SessionLog` interface). */
+export type AppendedOps<Op extends OpShape = DomainOp> = LogChange<Op>;
 
 export interface LeaderChange {
   /** This tab's role now. */
@@ -114,6 +114,11 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
+type TypedPage<Op extends OpShape> = Omit<EntriesPage, 'entries'> & { entries: OpEntry<Op>[] };
+
+/** Entries per `entriesFrom` answer: bounds one message on the channel. */
+const PAGE_SIZE = 1024;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function newTabId(): string {
@@ -122,13 +127,17 @@ function newTabId(): string {
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
-export class SharedOpLog {
+export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   readonly sessionId: string;
   /** This tab's id in the protocol. */
   readonly tabId = newTabId();
   private roleNow: TabRole = 'follower';
   private leaderNow: string | undefined;
-  private log: OpLog | undefined;
+  private log: OpLog<Op> | undefined;
+  private unsubscribeLog: (() => void) | undefined;
+  /** What this tab knows of the stored log (the leader's log is the truth while this tab leads). */
+  private knownLength = 0;
+  private knownHighest = 0;
   private adapterNow: StorageAdapter | undefined;
   /** Above every timestamp this tab has seen or handed out, whoever leads. */
   private readonly clock = new LamportClock();
@@ -142,10 +151,10 @@ export class SharedOpLog {
   private readonly ready = deferred();
   /** Next record position to hand to subscribers (-1 until this tab knows the log's length). */
   private delivered = -1;
-  private readonly undelivered = new Map<number, OpEntry>();
+  private readonly undelivered = new Map<number, OpEntry<Op>>();
   private catchingUp = false;
-  private readonly opListeners = new Set<(ops: AppendedOps) => void>();
-  private readonly leaderListeners = new Set<(change: LeaderChange) => void>();
+  private readonly opListeners = new Listeners<LogChange<Op>>();
+  private readonly leaderListeners = new Listeners<LeaderChange>();
   private readonly lockName: string;
 
   private constructor(private readonly options: SharedOpLogOptions) {
@@ -161,12 +170,12 @@ export class SharedOpLog {
    * `StorageError` where Web Locks or BroadcastChannel are missing, and with
    * the leader's open error if this tab was elected and could not open the log.
    */
-  static async open(options: SharedOpLogOptions): Promise<SharedOpLog> {
+  static async open<Op extends OpShape = DomainOp>(options: SharedOpLogOptions): Promise<SharedOpLog<Op>> {
     assertValidSessionId(options.sessionId);
     if (typeof navigator === 'undefined' || !navigator.locks || typeof BroadcastChannel === 'undefined') {
       throw new StorageError('SharedOpLog needs the Web Locks API and BroadcastChannel');
     }
-    const shared = new SharedOpLog(options);
+    const shared = new SharedOpLog<Op>(options);
     shared.start();
     const joinTimeoutMs = options.joinTimeoutMs ?? 60_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -197,6 +206,21 @@ export class SharedOpLog {
     return this.leaderNow;
   }
 
+  /**
+   * Records stored in the session, as far as this tab knows: in the leader,
+   * the log's length; in a follower, the length the leader last announced or
+   * that this tab's appends and the ops it was told of imply (so, after an
+   * append resolves, at least that op's position + 1).
+   */
+  get length(): number {
+    return this.log ? this.log.length : this.knownLength;
+  }
+
+  /** The highest `lamport_ts` among stored ops, as far as this tab knows (see `length`). */
+  get highestLamportTs(): number {
+    return this.log ? this.log.highestLamportTs : this.knownHighest;
+  }
+
   /** The next Lamport timestamp for a local op: above every timestamp this tab has seen in the session or handed out. */
   nextLamportTs(): number {
     this.assertUsable();
@@ -204,29 +228,81 @@ export class SharedOpLog {
   }
 
   /** Store one entry; see the module comment for what resolving means in a follower. */
-  async append(entry: OpEntry): Promise<AppendResult> {
+  async append(entry: OpEntry<Op>): Promise<AppendResult> {
     const [result] = await this.appendBatch([entry]);
     return result!;
   }
 
   /** Store entries in order; invalid input rejects here, before anything is sent, and stores nothing. */
-  async appendBatch(entries: readonly OpEntry[]): Promise<AppendResult[]> {
+  async appendBatch(entries: readonly OpEntry<Op>[]): Promise<AppendResult[]> {
     this.assertUsable();
     if (!Array.isArray(entries)) throw new InvalidEntryError('entries', 'must be an array');
     for (const e of entries) this.clock.observe(encodeEntry(e).entry.lamport_ts);
-    return (await this.call('appendBatch', [entries])) as AppendResult[];
+    const results = (await this.call('appendBatch', [entries])) as AppendResult[];
+    // Every entry is stored now (appended or already there).
+    results.forEach((r, i) => this.learn(r.position, entries[i]!.lamport_ts));
+    return results;
   }
 
-  async readAll(): Promise<OpEntry[]> {
-    return (await this.call('readAll', [])) as OpEntry[];
+  async readAll(): Promise<OpEntry<Op>[]> {
+    return (await this.call('readAll', [])) as OpEntry<Op>[];
   }
 
-  async replaySinceCheckpoint(): Promise<OpEntry[]> {
-    return (await this.call('replaySinceCheckpoint', [])) as OpEntry[];
+  /**
+   * Entries from record position `from` on (those stored when the read
+   * starts), fetched from the leader a page at a time; with
+   * `{ positions: true }`, each as `{ entry, position }`.
+   */
+  entries(from?: number): AsyncIterable<OpEntry<Op>>;
+  entries(from: number, options: { positions: true }): AsyncIterable<PositionedEntry<Op>>;
+  entries(from = 0, options?: { positions?: boolean }): AsyncIterable<OpEntry<Op> | PositionedEntry<Op>> {
+    return this.iterate(from, options?.positions === true);
   }
 
-  async toStructuredDelta(domain: string): Promise<StructuredDelta> {
-    return (await this.call('toStructuredDelta', [domain])) as StructuredDelta;
+  private async *iterate(from: number, withPositions: boolean): AsyncIterable<OpEntry<Op> | PositionedEntry<Op>> {
+    let next = from;
+    let end: number | null = null;
+    for (;;) {
+      const page = await this.page(next, end, PAGE_SIZE);
+      end = page.end;
+      if (withPositions) yield* page.entries.map((entry, k) => ({ entry, position: page.positions[k]! }));
+      else yield* page.entries;
+      if (page.entries.length === 0 || page.next >= page.end) return;
+      next = page.next;
+    }
+  }
+
+  private async page(from: number, end: number | null, limit: number): Promise<TypedPage<Op>> {
+    const page = (await this.call('entriesFrom', [from, end, limit])) as Partial<EntriesPage> | null;
+    if (
+      !page ||
+      !Array.isArray(page.entries) ||
+      !Array.isArray(page.positions) ||
+      page.positions.length !== page.entries.length ||
+      typeof page.next !== 'number' ||
+      typeof page.end !== 'number'
+    ) {
+      throw new StorageError(`leader tab of session ${JSON.stringify(this.sessionId)} sent a malformed page of entries`);
+    }
+    return page as TypedPage<Op>;
+  }
+
+  /** Whether an op is stored (asks the leader). */
+  async has(opId: string): Promise<boolean> {
+    return (await this.call('has', [opId])) as boolean;
+  }
+
+  /** Op ids that no stored op names as a parent, sorted by code point (asks the leader). */
+  async heads(): Promise<string[]> {
+    return (await this.call('heads', [])) as string[];
+  }
+
+  async replaySinceCheckpoint(): Promise<OpEntry<Op>[]> {
+    return (await this.call('replaySinceCheckpoint', [])) as OpEntry<Op>[];
+  }
+
+  async toStructuredDelta(domain: string): Promise<StructuredDelta<Op>> {
+    return (await this.call('toStructuredDelta', [domain])) as StructuredDelta<Op>;
   }
 
   async checkpoint(snapshotId: string): Promise<OpLogCheckpoint> {
@@ -239,17 +315,17 @@ export class SharedOpLog {
 
   /**
    * Be told of every op stored from now on, by any tab (this one included),
-   * once each, in record order. Returns the unsubscribe function.
+   * once each, in record order. A listener that throws is skipped. Returns
+   * the unsubscribe function.
    */
-  subscribe(listener: (ops: AppendedOps) => void): () => void {
-    this.opListeners.add(listener);
-    return () => this.opListeners.delete(listener);
+  subscribe(listener: LogListener<Op>): () => void {
+    this.assertUsable();
+    return this.opListeners.add(listener);
   }
 
   /** Be told when this tab learns of a new leader (including becoming leader itself). */
   onLeaderChange(listener: (change: LeaderChange) => void): () => void {
-    this.leaderListeners.add(listener);
-    return () => this.leaderListeners.delete(listener);
+    return this.leaderListeners.add(listener);
   }
 
   /**
@@ -288,7 +364,7 @@ export class SharedOpLog {
   private async lead(): Promise<void> {
     if (this.closed || this.failure !== undefined) return;
     let adapter: StorageAdapter | undefined;
-    let log: OpLog;
+    let log: OpLog<Op>;
     try {
       adapter = await this.options.adapter();
       log = await this.openLog(adapter);
@@ -300,6 +376,11 @@ export class SharedOpLog {
     const stopped = new Promise<void>((resolve) => (this.stopLeading = resolve));
     this.log = log;
     this.adapterNow = adapter;
+    // Every op the log stores, whichever tab asked: to every tab, this one too.
+    this.unsubscribeLog = log.subscribe(({ entries, positions }) => {
+      this.post({ kind: 'ops', entries: [...entries], positions: [...positions] });
+      this.receiveOps(entries, positions);
+    });
     if (this.closed) {
       await this.stepDown();
       return;
@@ -320,12 +401,12 @@ export class SharedOpLog {
   }
 
   /** Open the log, waiting out the previous writer's storage lock (its tab is being torn down). */
-  private async openLog(adapter: StorageAdapter): Promise<OpLog> {
+  private async openLog(adapter: StorageAdapter): Promise<OpLog<Op>> {
     const deadline = Date.now() + (this.options.takeoverTimeoutMs ?? 30_000);
     let delay = 10;
     for (;;) {
       try {
-        return await OpLog.open(adapter, this.sessionId, { warmIndex: true, ...this.options.logOptions });
+        return await OpLog.open<Op>(adapter, this.sessionId, { warmIndex: true, ...this.options.logOptions });
       } catch (err) {
         if (!(err instanceof SessionLockedError) || this.closed || Date.now() >= deadline) throw err;
       }
@@ -340,12 +421,15 @@ export class SharedOpLog {
     const adapter = this.adapterNow;
     this.log = undefined;
     this.adapterNow = undefined;
+    if (log) this.learn(log.length - 1, log.highestLamportTs);
     try {
       await log?.close();
     } finally {
       try {
         await adapter?.close();
       } finally {
+        this.unsubscribeLog?.();
+        this.unsubscribeLog = undefined;
         this.stopLeading?.();
         this.stopLeading = undefined;
       }
@@ -373,14 +457,13 @@ export class SharedOpLog {
   }
 
   private emitLeaderChange(): void {
-    const change: LeaderChange = { role: this.roleNow, leaderId: this.leaderNow! };
-    for (const listener of [...this.leaderListeners]) {
-      try {
-        listener(change);
-      } catch {
-        // a listener's bug must not break the protocol
-      }
-    }
+    this.leaderListeners.emit({ role: this.roleNow, leaderId: this.leaderNow! });
+  }
+
+  /** A record at `position` (and a timestamp) is known to be stored. */
+  private learn(position: number, lamportTs: number): void {
+    if (position + 1 > this.knownLength) this.knownLength = position + 1;
+    if (lamportTs > this.knownHighest) this.knownHighest = lamportTs;
   }
 
   // ------------------------------------------------------------------ calls
@@ -404,61 +487,55 @@ export class SharedOpLog {
   private async serve(method: TabMethod, args: unknown[]): Promise<unknown> {
     const log = this.log;
     if (!log || this.closed) throw new ClosedError(`leader of session ${JSON.stringify(this.sessionId)}`);
-    switch (method) {
-      case 'appendBatch': {
-        const entries = args[0];
-        if (!Array.isArray(entries)) throw new InvalidEntryError('entries', 'must be an array');
-        const results = await log.appendBatch(entries as OpEntry[]);
-        this.publish(entries as OpEntry[], results);
-        return results;
-      }
-      case 'readAll':
-        return log.readAll();
-      case 'replaySinceCheckpoint':
-        return log.replaySinceCheckpoint();
-      case 'toStructuredDelta':
-        return log.toStructuredDelta(args[0] as string);
-      case 'checkpoint':
-        return log.checkpoint(args[0] as string);
-      case 'readCheckpoint':
-        return log.readCheckpoint();
-      case 'entriesFrom':
-        return this.entriesFrom(log, args[0]);
-    }
+    return this.handlers[method](log, args);
   }
 
   /**
-   * Entries from a record position on, with their positions: how a tab
-   * catches up on ops whose broadcast it missed (their leader died before
-   * sending it). Positions assume no record is skipped as corrupt.
+   * How the leader serves each forwarded call: one entry per `TAB_METHODS`
+   * name (the type makes a missing one a compile error). Arguments come from
+   * another tab, so each is checked before it reaches the log.
    */
-  private async entriesFrom(log: OpLog, from: unknown): Promise<AppendedOps> {
-    if (typeof from !== 'number' || !Number.isSafeInteger(from) || from < 0) {
-      throw new RangeError(`entriesFrom: invalid position ${String(from)}`);
-    }
-    const entries: OpEntry[] = [];
-    const positions: number[] = [];
-    let position = from;
-    for await (const entry of log.entries(from)) {
-      entries.push(entry);
-      positions.push(position++);
-    }
-    return { entries, positions };
-  }
+  private readonly handlers: { [M in TabMethod]: (log: OpLog<Op>, args: unknown[]) => Promise<unknown> } = {
+    appendBatch: (log, [entries]) => {
+      if (!Array.isArray(entries)) throw new InvalidEntryError('entries', 'must be an array');
+      // The log's subscription tells every tab about what this stores.
+      return log.appendBatch(entries as OpEntry<Op>[]);
+    },
+    readAll: (log) => log.readAll(),
+    replaySinceCheckpoint: (log) => log.replaySinceCheckpoint(),
+    toStructuredDelta: (log, [domain]) => log.toStructuredDelta(stringArg('domain', domain)),
+    checkpoint: (log, [snapshotId]) => log.checkpoint(snapshotId as string),
+    readCheckpoint: (log) => log.readCheckpoint(),
+    has: async (log, [opId]) => typeof opId === 'string' && isOpId(opId) && log.has(opId),
+    heads: (log) => log.heads(),
+    entriesFrom: (log, [from, end, limit]) => this.entriesPage(log, from, end, limit),
+  };
 
-  /** Leader side: tell every tab (this one too) about ops just stored. */
-  private publish(entries: readonly OpEntry[], results: readonly AppendResult[]): void {
-    const stored: OpEntry[] = [];
-    const positions: number[] = [];
-    results.forEach((r, i) => {
-      if (r.appended) {
-        stored.push(entries[i]!);
-        positions.push(r.position);
+  /**
+   * Leader side: up to `limit` entries from record position `from` on, with
+   * their positions (records skipped as corrupt are left out, as in every
+   * read). How a tab reads the log a page at a time, and catches up on ops
+   * whose broadcast it missed (their leader died before sending it).
+   */
+  private async entriesPage(log: OpLog<Op>, from: unknown, end: unknown, limit: unknown): Promise<EntriesPage> {
+    const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    if (!count(from) || !(end === null || end === undefined || count(end)) || !(limit === undefined || count(limit))) {
+      throw new RangeError(`entriesFrom: invalid arguments ${JSON.stringify([from, end, limit])}`);
+    }
+    const stop = Math.min((end as number | null | undefined) ?? log.length, log.length);
+    const max = Math.max(1, (limit as number | undefined) ?? PAGE_SIZE);
+    const page: EntriesPage = { entries: [], positions: [], next: stop, end: stop };
+    if ((from as number) >= stop) return page;
+    for await (const { entry, position } of log.entries(from as number, { positions: true })) {
+      if (position >= stop) break;
+      page.entries.push(entry);
+      page.positions.push(position);
+      if (page.entries.length >= max) {
+        page.next = position + 1;
+        break;
       }
-    });
-    if (stored.length === 0) return;
-    this.post({ kind: 'ops', entries: stored, positions });
-    this.receiveOps(stored, positions);
+    }
+    return page;
   }
 
   // ------------------------------------------------------------------ messages
@@ -489,6 +566,7 @@ export class SharedOpLog {
       case 'leader':
         if (this.roleNow === 'leader') return;
         this.clock.observe(msg.highestLamportTs);
+        this.learn(msg.length - 1, msg.highestLamportTs);
         if (this.delivered < 0) this.delivered = msg.length;
         if (msg.from !== this.leaderNow) {
           this.leaderNow = msg.from;
@@ -523,16 +601,17 @@ export class SharedOpLog {
         return;
       }
       case 'ops':
-        this.receiveOps(msg.entries, msg.positions);
+        this.receiveOps(msg.entries as OpEntry<Op>[], msg.positions);
         return;
     }
   }
 
   /** Hold ops by position and hand subscribers every one, once, in order. */
-  private receiveOps(entries: readonly OpEntry[], positions: readonly number[]): void {
+  private receiveOps(entries: readonly OpEntry<Op>[], positions: readonly number[]): void {
     entries.forEach((entry, i) => {
       this.clock.observe(entry.lamport_ts);
       const position = positions[i]!;
+      this.learn(position, entry.lamport_ts);
       if (this.delivered < 0 || position >= this.delivered) this.undelivered.set(position, entry);
     });
     this.drain();
@@ -543,7 +622,7 @@ export class SharedOpLog {
     for (const position of this.undelivered.keys()) {
       if (position < this.delivered) this.undelivered.delete(position);
     }
-    const entries: OpEntry[] = [];
+    const entries: OpEntry<Op>[] = [];
     const positions: number[] = [];
     for (let entry = this.undelivered.get(this.delivered); entry; entry = this.undelivered.get(this.delivered)) {
       this.undelivered.delete(this.delivered);
@@ -556,32 +635,25 @@ export class SharedOpLog {
       for (const position of this.undelivered.keys()) last = Math.max(last, position);
       this.catchUp(last + 1);
     }
-    if (entries.length === 0) return;
-    const ops: AppendedOps = { entries, positions };
-    for (const listener of [...this.opListeners]) {
-      try {
-        listener(ops);
-      } catch {
-        // see emitLeaderChange
-      }
-    }
+    if (entries.length > 0) this.opListeners.emit({ entries, positions });
   }
 
   /** Fetch ops this tab has not seen when the log is longer than what it delivered. */
   private catchUp(length: number): void {
     if (this.catchingUp || this.delivered < 0 || this.delivered >= length || this.closed) return;
     this.catchingUp = true;
-    const from = this.delivered;
-    this.call('entriesFrom', [from])
-      .then((result) => {
-        const ops = result as Partial<AppendedOps> | null;
-        if (ops && Array.isArray(ops.entries) && Array.isArray(ops.positions)) this.receiveOps(ops.entries, ops.positions);
+    let more = -1;
+    this.page(this.delivered, null, PAGE_SIZE)
+      .then((page) => {
+        this.receiveOps(page.entries, page.positions);
+        if (page.entries.length > 0 && page.next < page.end) more = page.end;
       })
       .catch(() => {
         // the next leader announcement tries again
       })
       .finally(() => {
         this.catchingUp = false;
+        if (more >= 0) this.catchUp(more);
       });
   }
 
@@ -589,4 +661,9 @@ export class SharedOpLog {
     if (this.closed) throw new ClosedError(`shared op log for session ${JSON.stringify(this.sessionId)}`);
     if (this.failure !== undefined) throw this.failure;
   }
+}
+
+function stringArg(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  return value;
 }

@@ -12,7 +12,7 @@ import { CorruptRecordError } from '../../../src/core/errors.js';
 import { OpLog } from '../../../src/core/log.js';
 import type { OpEntry } from '../../../src/core/types.js';
 import { NodeFsAdapter } from '../../../src/storage/node-fs/index.js';
-import { runReference } from '../../helpers/reference.js';
+import { referenceSkipReason, referenceTitle, runReference } from '../../helpers/reference.js';
 
 const roots: string[] = [];
 const adapters: NodeFsAdapter[] = [];
@@ -78,7 +78,7 @@ function ourEntries(n: number, actor: string, firstTs = 1): OpEntry[] {
   return out;
 }
 
-describe('interop with the Python reference', () => {
+describe.skipIf(referenceSkipReason)(referenceTitle('interop with the Python reference'), () => {
   it('the reference reads logs we write: same entries, checkpoint and session list', async () => {
     const root = tempRoot();
     const a = adapter(root);
