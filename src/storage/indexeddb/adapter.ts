@@ -73,11 +73,6 @@ export class IndexedDbAdapter implements StorageAdapter {
     this.closed = true;
     this.store.close();
   }
-
-  /** Test hook: close the IndexedDB connection underneath, as the browser does when it drops one. */
-  dropConnectionForTest(): Promise<void> {
-    return this.store.dropConnectionForTest();
-  }
 }
 
 function promiseOf<T>(request: IDBRequest<T>): Promise<T> {

@@ -49,6 +49,7 @@ export interface Recovery {
 export class JsonlLog {
   private _length = 0;
   private _size = 0;
+  private _unsynced = false;
   private readonly index: IndexFile;
 
   constructor(
@@ -67,6 +68,31 @@ export class JsonlLog {
 
   get size(): number {
     return this._size;
+  }
+
+  /** Whether records were appended without a sync since the last one. */
+  get unsynced(): boolean {
+    return this._unsynced;
+  }
+
+  /**
+   * Sync what was appended without one. The storage contract: a document
+   * written after appends is durable no earlier than they are, so a backend
+   * calls this before replacing a document while `unsynced`.
+   */
+  sync(): void | Promise<void> {
+    if (!this._unsynced) return;
+    this._unsynced = false;
+    const fail = (err: unknown) => {
+      this._unsynced = true;
+      throw new StorageError(`sync of ${this.what} failed`, { cause: err });
+    };
+    try {
+      const synced = this.ops.sync();
+      if (synced instanceof Promise) return synced.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
   }
 
   /** Cut a torn tail (synced), load the index, count and index what follows it. */
@@ -107,7 +133,10 @@ export class JsonlLog {
       this._length += records.length;
       this.index.add(starts[0]?.[0] ?? 0, starts.map(([, offset]) => at + offset), this.ops);
     };
-    if (!durable) return done();
+    if (!durable) {
+      this._unsynced = true;
+      return done();
+    }
     let synced: void | Promise<void>;
     try {
       synced = this.ops.sync();
@@ -181,10 +210,11 @@ export class JsonlLog {
     let line = firstLine;
     let block = BLOCK;
     while (pos < this._size) {
-      const buf = readAt(this.ops, pos, Math.min(block, this._size - pos));
-      if (buf.length === 0) throw new StorageError(`${this.what} shrank while open`);
+      const want = Math.min(block, this._size - pos);
+      const buf = readAt(this.ops, pos, want);
       const end = lastLineEnd(buf);
       if (end < 0) {
+        if (buf.length < want || want === this._size - pos) throw new StorageError(`${this.what} changed under this session (no line end before byte ${pos + buf.length})`);
         block *= 2; // one line longer than the block
         continue;
       }

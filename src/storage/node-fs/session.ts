@@ -19,7 +19,7 @@ import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
 import { GroupCommit } from '../group-commit.js';
 import { JsonlLog, LineSplitter, type Recovery, type TailRepair } from '../jsonl/index.js';
 import { readDocFile, writeDocFile } from './docs.js';
-import { fdatasyncAsync, fdFile, fsyncDir } from './fs-sync.js';
+import { fdFile, fsyncDir } from './fs-sync.js';
 import { acquireLock, type FileLock } from './lock.js';
 import { isDocTemp, isLockLeftover, sessionFiles, type SessionPaths } from './paths.js';
 
@@ -39,8 +39,6 @@ const MAX_READ_CHUNK = 256 * 1024;
 export class NodeFsSession implements SessionStorage {
   /** ops.jsonl and ops.idx, open once the log file exists (created on the first append). */
   private files: { fd: number; idxFd: number; log: JsonlLog } | undefined;
-  /** Records appended with durability 'os' and not yet fdatasync'ed. */
-  private unsynced = false;
   private readonly appends: GroupCommit;
   private readsInFlight = 0;
   private readsDone: (() => void) | undefined;
@@ -157,13 +155,7 @@ export class NodeFsSession implements SessionStorage {
     if (typeof text !== 'string') throw new TypeError('document text must be a string');
     try {
       // The contract: a document is durable no earlier than the appends made before it.
-      if (this.unsynced && this.files) {
-        this.unsynced = false;
-        await fdatasyncAsync(this.files.fd).catch((err: unknown) => {
-          this.unsynced = true;
-          throw err;
-        });
-      }
+      await this.files?.log.sync();
       await writeDocFile(this.paths.dir, name, text);
     } catch (err) {
       throw new StorageError(`cannot write ${name} for session ${this.sessionId}`, { cause: err });
@@ -242,7 +234,6 @@ export class NodeFsSession implements SessionStorage {
     await log.append(records, durable);
     this.stats.writes++;
     if (durable) this.stats.syncs++;
-    else this.unsynced = true;
   }
 
   /** Read into `buffer` (reused by the caller: LineSplitter copies what it keeps). */

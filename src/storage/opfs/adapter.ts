@@ -102,11 +102,6 @@ export class OpfsAdapter implements StorageAdapter {
       });
   }
 
-  /** Test hook: the next append of `sessionId` writes only half its bytes, as a browser over quota does. */
-  async failNextWriteForTest(sessionId: string): Promise<void> {
-    await this.worker().call({ type: 'failNextWrite', session: sessionId });
-  }
-
   private worker(): WorkerClient {
     if (this.closed) throw new ClosedError('OpfsAdapter');
     this.client ??= new WorkerClient();

@@ -3,14 +3,19 @@
  * handle (one pair per open session: ops.jsonl and ops.idx), and answers the
  * main thread's requests (`protocol.ts`) one at a time, in arrival order.
  */
-import { errorName, opfsRoot, type IterableDirectory, type SyncFileHandle } from './fs-types.js';
-import { LogFile, WriteFailure } from './log-file.js';
+import { StorageError } from '../../core/errors.js';
+import { DEFAULT_STRIDE, JsonlLog, type RandomAccessFile, type Recovery } from '../jsonl/index.js';
+import { errorName, opfsRoot, type IterableDirectory, type SyncAccessHandle, type SyncFileHandle } from './fs-types.js';
 import type { Reply, Request, WireError } from './protocol.js';
+
+/** A read batch stops growing past this many bytes (it always holds at least one record). */
+const MAX_BATCH_BYTES = 4 << 20;
 
 interface OpenSession {
   base: FileSystemDirectoryHandle;
   dir: FileSystemDirectoryHandle;
-  log: LogFile;
+  log: JsonlLog;
+  handles: [SyncAccessHandle, SyncAccessHandle];
 }
 
 const sessions = new Map<string, OpenSession>();
@@ -75,7 +80,7 @@ function dispatch(req: Request, transfer: Transferable[]): unknown {
       return s.log.length;
     }
     case 'read': {
-      const r = get(req.session).log.read(req.position, req.offset, req.count);
+      const r = get(req.session).log.readLines(req.position, req.offset, req.count, MAX_BATCH_BYTES);
       const whole = r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength;
       const bytes = (whole ? r.bytes : r.bytes.slice()).buffer as ArrayBuffer;
       transfer.push(bytes);
@@ -83,17 +88,18 @@ function dispatch(req: Request, transfer: Transferable[]): unknown {
     }
     case 'readDoc':
       return readDoc(get(req.session).dir, req.name);
-    case 'writeDoc':
-      return writeDoc(get(req.session).dir, req.name, req.text, req.flush);
+    case 'writeDoc': {
+      const s = get(req.session);
+      // The contract: a document is durable no earlier than the appends made before it.
+      if (s.log.unsynced) s.log.sync();
+      return writeDoc(s.dir, req.name, req.text, req.flush);
+    }
     case 'close':
       return close(req.session);
     case 'list':
       return list(req.root);
     case 'probe':
       return probe(req.root);
-    case 'failNextWrite':
-      get(req.session).log.failNextWrite = true;
-      return undefined;
   }
 }
 
@@ -130,10 +136,10 @@ async function open(root: string[], session: string) {
   try {
     const idxFile = (await dir.getFileHandle('ops.idx', { create: true })) as SyncFileHandle;
     const idx = await idxFile.createSyncAccessHandle();
-    const log = new LogFile(ops, idx);
+    const log = new JsonlLog(handleFile(ops), handleFile(idx), DEFAULT_STRIDE, `ops.jsonl of ${JSON.stringify(session)}`);
     try {
-      const result = log.recover();
-      sessions.set(session, { base, dir, log });
+      const result = log.recover() as Recovery; // synchronous: flush() is
+      sessions.set(session, { base, dir, log, handles: [ops, idx] });
       return result;
     } catch (err) {
       idx.close();
@@ -150,7 +156,11 @@ async function close(session: string): Promise<void> {
   if (!s) return;
   sessions.delete(session);
   const empty = s.log.length === 0;
-  s.log.close();
+  try {
+    s.handles[0].close();
+  } finally {
+    s.handles[1].close();
+  }
   // A session that never stored anything leaves no folder (listSessions, like the reference, lists folders).
   if (empty && !(await hasDocs(s.dir))) await s.base.removeEntry(session, { recursive: true }).catch(() => {});
 }
@@ -243,10 +253,21 @@ async function probe(root: string[]): Promise<void> {
 
 function toWire(err: unknown): WireError {
   if (err instanceof Failure) return { kind: err.kind, message: err.message, cause: err.causeName };
-  if (err instanceof WriteFailure) return { kind: 'storage', message: err.message, cause: err.causeName };
+  if (err instanceof StorageError) return { kind: 'storage', message: err.message, cause: errorName(err.cause) };
   if (err instanceof TypeError) return { kind: 'type', message: err.message };
   if (err instanceof RangeError) return { kind: 'range', message: err.message };
   const name = errorName(err);
   const message = err instanceof Error ? err.message : String(err);
   return { kind: 'storage', message: name ? `${name}: ${message}` : message, cause: name };
+}
+
+/** A sync access handle as the JSON-lines format's file. */
+function handleFile(h: SyncAccessHandle): RandomAccessFile {
+  return {
+    size: () => h.getSize(),
+    read: (into, at) => h.read(into, { at }),
+    write: (bytes, at) => h.write(bytes, { at }),
+    truncate: (size) => h.truncate(size),
+    sync: () => h.flush(),
+  };
 }
