@@ -23,7 +23,7 @@ import { OpIdIndex } from './op-id-index.js';
 import { assertValidSessionId, isValidSessionId } from './session-id.js';
 import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from './session-log.js';
 import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from './types.js';
-import type { SessionStorage, StorageAdapter } from '../storage/adapter.js';
+import type { SessionStorage, StorageAdapter } from './storage-port.js';
 
 export interface OpLogOptions {
   /**

@@ -1,4 +1,4 @@
-import type { StorageAdapter } from './adapter.js';
+import type { StorageAdapter } from '../core/storage-port.js';
 import { IndexedDbAdapter, type IndexedDbAdapterOptions } from './indexeddb/adapter.js';
 import { OpfsAdapter, type OpfsAdapterOptions } from './opfs/adapter.js';
 

@@ -1,6 +1,8 @@
+import { promisifyRequest as request } from 'idb-keyval';
 import { GroupCommit } from '../group-commit.js';
 import { ClosedError, StorageError } from '../../core/errors.js';
-import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
+import type { SessionStorage } from '../../core/storage-port.js';
+import { assertDocName, clampRange } from '../session-rules.js';
 import type { HeldLock } from '../web-lock.js';
 import { CHUNK, chunkKey, docKey, metaKey, REWRITE_BELOW, splitChunk, type SessionMeta } from './layout.js';
 import { committed, type KvStore, type TxDurability } from './store.js';
@@ -215,13 +217,6 @@ export class IndexedDbSession implements SessionStorage {
 
 function sessionChunks(sessionId: string): IDBKeyRange {
   return IDBKeyRange.bound(chunkKey(sessionId, 0), chunkKey(sessionId, Number.MAX_SAFE_INTEGER));
-}
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
 }
 
 function toStorageError(what: string, err: unknown): StorageError {

@@ -50,6 +50,7 @@ export class JsonlLog {
   private _length = 0;
   private _size = 0;
   private _unsynced = false;
+  private _synced = 0;
   private readonly index: IndexFile;
 
   constructor(
@@ -75,6 +76,11 @@ export class JsonlLog {
     return this._unsynced;
   }
 
+  /** Records known synced (all that open found, then those of synced appends). */
+  get syncedLength(): number {
+    return this._synced;
+  }
+
   /**
    * Sync what was appended without one. The storage contract: a document
    * written after appends is durable no earlier than they are, so a backend
@@ -83,13 +89,18 @@ export class JsonlLog {
   sync(): void | Promise<void> {
     if (!this._unsynced) return;
     this._unsynced = false;
+    const length = this._length;
+    const ok = () => {
+      this._synced = Math.max(this._synced, length);
+    };
     const fail = (err: unknown) => {
       this._unsynced = true;
       throw new StorageError(`sync of ${this.what} failed`, { cause: err });
     };
     try {
       const synced = this.ops.sync();
-      if (synced instanceof Promise) return synced.catch(fail);
+      if (synced instanceof Promise) return synced.then(ok, fail);
+      ok();
     } catch (err) {
       fail(err);
     }
@@ -114,6 +125,7 @@ export class JsonlLog {
     }
     const indexRebuilt = !this.index.load(this.ops, this._size);
     this.indexFrom(this.index.count - 1);
+    this._synced = this._length;
     const recovery: Recovery = { length: this._length, size: this._size, indexRebuilt, ...(repair ? { repair } : {}) };
     return repair ? after(this.ops.sync(), () => recovery) : recovery;
   }
@@ -131,6 +143,7 @@ export class JsonlLog {
     const done = () => {
       this._size = at + bytes.length;
       this._length += records.length;
+      if (durable) this._synced = this._length;
       this.index.add(starts[0]?.[0] ?? 0, starts.map(([, offset]) => at + offset), this.ops);
     };
     if (!durable) {

@@ -15,7 +15,8 @@ import { mkdir, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ClosedError, OpLogError, StorageError } from '../../core/errors.js';
-import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
+import type { SessionStorage } from '../../core/storage-port.js';
+import { assertDocName, clampRange } from '../session-rules.js';
 import { GroupCommit } from '../group-commit.js';
 import { JsonlLog, LineSplitter, type Recovery, type TailRepair } from '../jsonl/index.js';
 import { readDocFile, writeDocFile } from './docs.js';
@@ -102,6 +103,11 @@ export class NodeFsSession implements SessionStorage {
 
   get length(): number {
     return this.files?.log.length ?? 0;
+  }
+
+  /** Records known to be fdatasync'ed (with durability 'os', a document write syncs the rest first). */
+  get durableLength(): number {
+    return this.files?.log.syncedLength ?? 0;
   }
 
   /** Bytes of complete records in ops.jsonl. */

@@ -1,6 +1,7 @@
 import { compareCodePoints } from '../../core/compare.js';
-import { ClosedError, SessionLockedError } from '../../core/errors.js';
-import type { SessionStorage, StorageAdapter } from '../adapter.js';
+import { SessionLockedError } from '../../core/errors.js';
+import type { SessionStorage, StorageAdapter } from '../../core/storage-port.js';
+import { OpenHandles } from '../open-handles.js';
 import type { OpenResult } from './protocol.js';
 import { OpfsSession } from './session.js';
 import { tryAcquireWebLock } from '../web-lock.js';
@@ -40,8 +41,7 @@ export class OpfsAdapter implements StorageAdapter {
   readonly durability: 'flush' | 'none';
   private readonly rootPath: string[];
   private client: WorkerClient | undefined;
-  private readonly handles = new Set<OpfsSession>();
-  private closed = false;
+  private readonly handles = new OpenHandles<OpfsSession>('OpfsAdapter');
 
   constructor(options: OpfsAdapterOptions = {}) {
     this.rootPath = (options.root ?? '').split('/').filter((p) => p.length > 0);
@@ -64,9 +64,8 @@ export class OpfsAdapter implements StorageAdapter {
       await lock.release();
       throw toError(err, sessionId, 'open');
     }
-    const handle = new OpfsSession(client, sessionId, this.durability === 'flush', opened, lock, () => this.handles.delete(handle));
-    this.handles.add(handle);
-    return handle;
+    const handle: OpfsSession = new OpfsSession(client, sessionId, this.durability === 'flush', opened, lock, () => this.handles.forget(handle));
+    return this.handles.add(handle);
   }
 
   async listSessions(): Promise<string[]> {
@@ -78,12 +77,11 @@ export class OpfsAdapter implements StorageAdapter {
     return names.sort(compareCodePoints);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await Promise.all([...this.handles].map((h) => h.close()));
-    this.closed = true;
-    this.client?.terminate();
-    this.client = undefined;
+  close(): Promise<void> {
+    return this.handles.closeAll(() => {
+      this.client?.terminate();
+      this.client = undefined;
+    });
   }
 
   /**
@@ -103,7 +101,7 @@ export class OpfsAdapter implements StorageAdapter {
   }
 
   private worker(): WorkerClient {
-    if (this.closed) throw new ClosedError('OpfsAdapter');
+    this.handles.assertOpen();
     this.client ??= new WorkerClient();
     return this.client;
   }

@@ -1,6 +1,7 @@
 import { ClosedError } from '../../core/errors.js';
 import { GroupCommit } from '../group-commit.js';
-import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
+import type { SessionStorage } from '../../core/storage-port.js';
+import { assertDocName, clampRange } from '../session-rules.js';
 import type { OpenResult, ReadResult } from './protocol.js';
 import type { HeldLock } from '../web-lock.js';
 import { toError, type WorkerClient } from './worker-client.js';

@@ -36,7 +36,7 @@ import { OpLog, type OpLogOptions } from '../../core/log.js';
 import { assertValidSessionId } from '../../core/session-id.js';
 import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from '../../core/session-log.js';
 import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from '../../core/types.js';
-import type { StorageAdapter } from '../../storage/adapter.js';
+import type { StorageAdapter } from '../../core/storage-port.js';
 import {
   envelope,
   fromWireError,
