@@ -1,5 +1,5 @@
 import { promisifyRequest as request } from 'idb-keyval';
-import { GroupCommit } from '../group-commit.js';
+import { AppendOrder } from '../append-order.js';
 import { ClosedError, StorageError } from '../../core/errors.js';
 import type { SessionStorage } from '../../core/storage-port.js';
 import { assertDocName, clampRange } from '../session-rules.js';
@@ -24,7 +24,7 @@ const RETRYABLE = new Set(['AbortError', 'UnknownError', 'InvalidStateError', 'T
 export class IndexedDbSession implements SessionStorage {
   private _length: number;
   private tail: Tail | undefined;
-  private readonly appends: GroupCommit;
+  private readonly appends: AppendOrder;
   private closed = false;
   private stored: boolean;
 
@@ -37,7 +37,7 @@ export class IndexedDbSession implements SessionStorage {
     meta: SessionMeta | undefined,
     tail: Tail | undefined,
   ) {
-    this.appends = new GroupCommit((records) => this.commit(records), JSON.stringify(sessionId));
+    this.appends = new AppendOrder((records) => this.commit(records), JSON.stringify(sessionId));
     this._length = meta?.length ?? 0;
     this.stored = meta !== undefined;
     this.tail = tail;

@@ -2,13 +2,12 @@
  * One open session of a NodeFsAdapter: ops.jsonl (one record per line), its
  * sparse index, its documents, and the writer lock.
  *
- * Appends: calls are queued in call order; everything queued while a write
- * or an fdatasync is in flight goes out in the next single write(2) (and,
- * with durability 'fsync', one fdatasync): group commit. The write itself is
- * synchronous (a write to the page cache; it keeps call order trivially and
- * costs microseconds), the fdatasync runs off the event loop. A failed write
- * or sync truncates the file back to where it was, so each call is all or
- * nothing.
+ * Appends: calls are applied one at a time in call order (`AppendOrder`),
+ * each one write(2) and, with durability 'fsync', one fdatasync (`OpLog`
+ * gathers concurrent appends into one call: the group commit). The write
+ * itself is synchronous (a write to the page cache, microseconds), the
+ * fdatasync runs off the event loop. The file format and its all-or-nothing
+ * rule are `JsonlLog`'s.
  */
 import { closeSync, constants, openSync, read as readCb } from 'node:fs';
 import { mkdir, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
@@ -17,7 +16,7 @@ import { promisify } from 'node:util';
 import { ClosedError, OpLogError, StorageError } from '../../core/errors.js';
 import type { SessionStorage } from '../../core/storage-port.js';
 import { assertDocName, clampRange } from '../session-rules.js';
-import { GroupCommit } from '../group-commit.js';
+import { AppendOrder } from '../append-order.js';
 import { JsonlLog, LineSplitter, type Recovery, type TailRepair } from '../jsonl/index.js';
 import { readDocFile, writeDocFile } from './docs.js';
 import { fdFile, fsyncDir } from './fs-sync.js';
@@ -40,14 +39,14 @@ const MAX_READ_CHUNK = 256 * 1024;
 export class NodeFsSession implements SessionStorage {
   /** ops.jsonl and ops.idx, open once the log file exists (created on the first append). */
   private files: { fd: number; idxFd: number; log: JsonlLog } | undefined;
-  private readonly appends: GroupCommit;
+  private readonly appends: AppendOrder;
   private readsInFlight = 0;
   private readsDone: (() => void) | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   /** What open repaired at the end of ops.jsonl (a torn or unterminated last line), if anything. */
   repair: TailRepair | undefined;
-  /** write(2) and fdatasync(2) calls made for appends since open (group commit makes them fewer than appends). */
+  /** write(2) and fdatasync(2) calls made for appends since open (one each per `append` call). */
   readonly stats = { writes: 0, syncs: 0 };
 
   private constructor(
@@ -59,7 +58,7 @@ export class NodeFsSession implements SessionStorage {
     private readonly lock: FileLock,
     private readonly onClose: () => void,
   ) {
-    this.appends = new GroupCommit((records) => this.write(records), JSON.stringify(sessionId));
+    this.appends = new AppendOrder((records) => this.write(records), JSON.stringify(sessionId));
   }
 
   /**
@@ -234,12 +233,21 @@ export class NodeFsSession implements SessionStorage {
     }
   }
 
-  private async write(records: readonly string[]): Promise<void> {
-    const log = await this.ensureFile();
+  /** One write(2) (and with 'fsync' one fdatasync); synchronous once the file exists and the durability is 'os'. */
+  private write(records: readonly string[]): void | Promise<void> {
+    if (!this.files) {
+      return this.ensureFile().then(
+        () => this.write(records),
+        (err: unknown) => {
+          throw new StorageError(`cannot create ops.jsonl of session ${JSON.stringify(this.sessionId)}`, { cause: err });
+        },
+      );
+    }
     const durable = this.options.durability === 'fsync';
-    await log.append(records, durable);
+    const done = this.files.log.append(records, durable);
     this.stats.writes++;
-    if (durable) this.stats.syncs++;
+    if (!durable) return;
+    return (done as Promise<void>).then(() => void this.stats.syncs++);
   }
 
   /** Read into `buffer` (reused by the caller: LineSplitter copies what it keeps). */

@@ -1,5 +1,5 @@
 import { ClosedError } from '../../core/errors.js';
-import { GroupCommit } from '../group-commit.js';
+import { AppendOrder } from '../append-order.js';
 import type { SessionStorage } from '../../core/storage-port.js';
 import { assertDocName, clampRange } from '../session-rules.js';
 import type { OpenResult, ReadResult } from './protocol.js';
@@ -15,7 +15,7 @@ const decoder = new TextDecoder();
 /** The main thread's handle on one session; the file work happens in the worker. */
 export class OpfsSession implements SessionStorage {
   private _length: number;
-  private readonly appends: GroupCommit;
+  private readonly appends: AppendOrder;
   private closed = false;
   /** What recovery did on open (bytes cut from a torn tail, index rebuilt): for diagnostics and tests. */
   readonly recovery: OpenResult;
@@ -28,7 +28,7 @@ export class OpfsSession implements SessionStorage {
     private readonly lock: HeldLock,
     private readonly onClose: () => void,
   ) {
-    this.appends = new GroupCommit((records) => this.commit(records), JSON.stringify(sessionId));
+    this.appends = new AppendOrder((records) => this.commit(records), JSON.stringify(sessionId));
     this._length = opened.length;
     this.recovery = opened;
   }
