@@ -62,7 +62,7 @@ export class OpfsAdapter implements StorageAdapter {
       opened = await client.call<OpenResult>({ type: 'open', root: this.rootPath, session: sessionId });
     } catch (err) {
       await lock.release();
-      throw toError(err, sessionId, 'open');
+      throw toError(err, 'open');
     }
     const handle: OpfsSession = new OpfsSession(client, sessionId, this.durability === 'flush', opened, lock, () => this.handles.forget(handle));
     return this.handles.add(handle);
@@ -72,7 +72,7 @@ export class OpfsAdapter implements StorageAdapter {
     const names = await this.worker()
       .call<string[]>({ type: 'list', root: this.rootPath })
       .catch((err: unknown) => {
-        throw toError(err, '', 'listSessions');
+        throw toError(err, 'listSessions');
       });
     return names.sort(compareCodePoints);
   }
@@ -96,7 +96,7 @@ export class OpfsAdapter implements StorageAdapter {
     await this.worker()
       .call({ type: 'probe', root: this.rootPath })
       .catch((err: unknown) => {
-        throw toError(err, '', 'probe');
+        throw toError(err, 'probe');
       });
   }
 

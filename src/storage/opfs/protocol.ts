@@ -1,3 +1,5 @@
+import type { WireError } from '../../core/wire-error.js';
+
 /**
  * Messages between `OpfsAdapter` (main thread) and its dedicated worker.
  * Every request carries an `id`; the worker answers each with exactly one
@@ -28,11 +30,3 @@ export interface ReadResult {
 export type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: WireError };
-
-/** An error as it crosses the worker boundary; `kind` says which typed error to rebuild. */
-export interface WireError {
-  kind: 'locked' | 'storage' | 'type' | 'range' | 'other';
-  message: string;
-  /** DOMException name of the underlying failure, e.g. 'QuotaExceededError'. */
-  cause?: string;
-}

@@ -1,4 +1,4 @@
-import { ClosedError } from '../../core/errors.js';
+import { ClosedError, StorageError } from '../../core/errors.js';
 import { AppendOrder } from '../append-order.js';
 import type { SessionStorage } from '../../core/storage-port.js';
 import { assertDocName, clampRange } from '../session-rules.js';
@@ -46,7 +46,7 @@ export class OpfsSession implements SessionStorage {
     try {
       this._length = await this.client.call<number>({ type: 'append', session: this.sessionId, records: records as string[], flush: this.flush });
     } catch (err) {
-      throw toError(err, this.sessionId, 'append');
+      throw toError(err, 'append');
     }
   }
 
@@ -66,9 +66,9 @@ export class OpfsSession implements SessionStorage {
           count: Math.min(READ_BATCH, end - position),
         });
       } catch (err) {
-        throw toError(err, this.sessionId, 'read');
+        throw toError(err, 'read');
       }
-      if (r.count === 0) throw toError({ kind: 'storage', message: `ops.jsonl ends before record ${position}` }, this.sessionId, 'read');
+      if (r.count === 0) throw new StorageError(`OPFS read failed: ops.jsonl of ${JSON.stringify(this.sessionId)} ends before record ${position}`);
       const lines = decoder.decode(r.bytes).split('\n');
       lines.pop(); // after the last '\n'
       yield lines;
@@ -83,7 +83,7 @@ export class OpfsSession implements SessionStorage {
     try {
       return await this.client.call<string | undefined>({ type: 'readDoc', session: this.sessionId, name });
     } catch (err) {
-      throw toError(err, this.sessionId, 'readDoc');
+      throw toError(err, 'readDoc');
     }
   }
 
@@ -94,7 +94,7 @@ export class OpfsSession implements SessionStorage {
     try {
       await this.client.call({ type: 'writeDoc', session: this.sessionId, name, text, flush: this.flush });
     } catch (err) {
-      throw toError(err, this.sessionId, 'writeDoc');
+      throw toError(err, 'writeDoc');
     }
   }
 
