@@ -22,6 +22,10 @@ const external = [
   '@noble/hashes/utils.js',
   'idb-keyval',
   'vitest',
+  'hono',
+  /^hono\//,
+  '@hono/node-server',
+  'jose',
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),
 ];
@@ -52,6 +56,7 @@ export default defineConfig({
       entry: {
         index: resolve(import.meta.dirname, 'src/index.ts'),
         node: resolve(import.meta.dirname, 'src/node.ts'),
+        server: resolve(import.meta.dirname, 'src/server.ts'),
         conformance: resolve(import.meta.dirname, 'src/conformance.ts'),
         cli: resolve(import.meta.dirname, 'src/cli.ts'),
       },

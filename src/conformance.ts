@@ -1,4 +1,4 @@
-/** muse-oplog/conformance: the storage contract and the SessionLog contract as vitest suites, for every adapter and log. */
+/** muse-oplog/conformance: the storage, SessionLog and ServerStore contracts as vitest suites, for every adapter, log and sync store. */
 export { runStorageConformance, readRecords, type ConformanceOptions } from './storage/conformance.js';
 export {
   runSessionLogConformance,
@@ -6,3 +6,8 @@ export {
   type SessionLogConformanceOptions,
   type SessionLogHarness,
 } from './core/session-log-conformance.js';
+export {
+  runServerStoreConformance,
+  sampleOps,
+  type ServerStoreConformanceOptions,
+} from './sync/server/conformance.js';

@@ -12,6 +12,7 @@ import { NodeFsAdapter } from '../storage/node-fs/adapter.js';
 import { opLogDir, sessionPaths } from '../storage/node-fs/paths.js';
 import { scanLog } from './log-file.js';
 import { formatReport } from './report.js';
+import { SERVE_USAGE, ServeUsageError, serve } from './serve.js';
 import { verifySession } from './verify.js';
 
 export const USAGE = `usage:
@@ -19,9 +20,12 @@ export const USAGE = `usage:
   muse-oplog verify DIR SESSION [--json]  check op ids, parent links and checkpoint; counts, heads
   muse-oplog export DIR SESSION           the session's records as JSON lines on stdout
   muse-oplog unlock DIR SESSION           remove the session's writer lock (its owner must be gone)
+  muse-oplog serve --data DIR ...         the sync server (options below)
   muse-oplog help | --help | -h           this text
   muse-oplog version | --version | -v     the version
-exit status: 0 ok, 1 damage found (verify), 2 usage error, no such directory or no such session`;
+exit status: 0 ok, 1 damage found (verify), 2 usage error, no such directory or no such session
+serve:
+${SERVE_USAGE}`;
 
 /** Bad arguments: reported with the usage text. */
 class UsageError extends Error {}
@@ -37,7 +41,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await run(argv, io);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ServeUsageError) {
       io.err(`muse-oplog: ${err.message}\n${USAGE}\n`);
       return 2;
     }
@@ -48,6 +52,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 async function run(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'serve') return serve(rest, io);
   const json = rest.includes('--json');
   const args = rest.filter((a) => a !== '--json');
   switch (command) {

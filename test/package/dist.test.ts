@@ -53,7 +53,7 @@ function declarationClosure(): string[] {
 
 describe('the built package', () => {
   it('has entry points and type declarations', () => {
-    for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'conformance.js', 'conformance.d.ts', 'cli.js']) {
+    for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'server.js', 'server.d.ts', 'conformance.js', 'conformance.d.ts', 'cli.js']) {
       expect(existsSync(join(root, 'dist', f)), f).toBe(true);
     }
   });
@@ -158,6 +158,23 @@ console.log(JSON.stringify(out));`,
       memory: { same: true, n: 1, sessions: ['pkg'] },
       'node-fs': { same: true, n: 1, sessions: ['pkg'] },
     });
+  });
+
+  it('runs the sync server from muse-oplog/server in Node', () => {
+    writeFileSync(
+      join(app, 'server-app.mjs'),
+      `import { makeOpEntry } from 'muse-oplog';
+import { startSyncServer, MemoryServerStore, TokenFileAuth } from 'muse-oplog/server';
+const server = await startSyncServer({ store: new MemoryServerStore(), auth: new TokenFileAuth({ 'pkg-token-1': { sessions: ['*'] } }), log: false });
+const headers = { Authorization: 'Bearer pkg-token-1' };
+const ops = [makeOpEntry('a', 'midi', { op: 'insert', address: 'note:1' }, 1)];
+const pushed = await (await fetch(server.url + '/v1/sessions/pkg/ops', { method: 'POST', headers, body: JSON.stringify({ ops }) })).json();
+const pulled = await (await fetch(server.url + '/v1/sessions/pkg/ops', { headers })).json();
+await server.close();
+console.log(JSON.stringify({ pushed, same: pulled.ops[0].op_id === ops[0].op_id }));`,
+    );
+    const out = JSON.parse(execFileSync('node', ['server-app.mjs'], { cwd: app, encoding: 'utf8' }));
+    expect(out).toEqual({ pushed: { accepted: 1, duplicates: 0, head: 1 }, same: true });
   });
 
   it('builds into a Vite app whose OPFS and IndexedDB logs work in Chromium', async () => {

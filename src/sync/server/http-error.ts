@@ -1,0 +1,69 @@
+/**
+ * Refusals of the sync server, as `ErrorBody` responses. Route code throws
+ * `SyncHttpError`; `errorResponse` turns it (or any other failure) into the
+ * response the client sees. Nothing is stored by a refused request.
+ */
+import { CanonicalJsonError, ClosedError, InvalidEntryError, InvalidSessionIdError, OpIdMismatchError, OpLogError } from '../../core/errors.js';
+import type { ErrorBody, SyncErrorCode } from '../wire.js';
+
+export class SyncHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: SyncErrorCode,
+    message: string,
+    readonly index?: number,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'SyncHttpError';
+  }
+}
+
+export const badRequest = (message: string) => new SyncHttpError(400, 'BAD_REQUEST', message);
+export const unauthorized = (message: string) =>
+  new SyncHttpError(401, 'UNAUTHORIZED', message, undefined, {
+    'WWW-Authenticate': `Bearer realm="muse-oplog", error="invalid_token"`,
+  });
+export const forbidden = (message: string, index?: number) => new SyncHttpError(403, 'FORBIDDEN', message, index);
+export const tooLarge = (message: string, index?: number) => new SyncHttpError(413, 'PAYLOAD_TOO_LARGE', message, index);
+export const shuttingDown = (retryAfterSeconds: number) =>
+  new SyncHttpError(503, 'SHUTTING_DOWN', 'the server is shutting down; retry later', undefined, {
+    'Retry-After': String(retryAfterSeconds),
+  });
+
+/** A 401 for a request that carries no token at all (RFC 6750: no error code). */
+export const noToken = () =>
+  new SyncHttpError(401, 'UNAUTHORIZED', 'an Authorization: Bearer token is required', undefined, {
+    'WWW-Authenticate': 'Bearer realm="muse-oplog"',
+  });
+
+/** Map an op's validation failure to its refusal (422, or 400 for a bad session id). */
+export function entryRefusal(err: unknown, index: number): SyncHttpError {
+  if (err instanceof OpIdMismatchError) return new SyncHttpError(422, 'OP_ID_MISMATCH', `ops[${index}]: ${err.message}`, index);
+  if (err instanceof InvalidEntryError || err instanceof CanonicalJsonError) {
+    return new SyncHttpError(422, 'INVALID_ENTRY', `ops[${index}]: ${err.message}`, index);
+  }
+  throw err;
+}
+
+export function errorBody(code: SyncErrorCode | string, message: string, index?: number): ErrorBody {
+  return { error: index === undefined ? { code, message } : { code, message, index } };
+}
+
+export function errorResponse(err: unknown, onInternal?: (err: unknown) => void): Response {
+  let e: SyncHttpError;
+  if (err instanceof SyncHttpError) e = err;
+  else if (err instanceof InvalidSessionIdError) e = new SyncHttpError(400, 'INVALID_SESSION_ID', err.message);
+  else if (err instanceof ClosedError) e = new SyncHttpError(503, 'SHUTTING_DOWN', 'the store is closed', undefined, { 'Retry-After': '5' });
+  else if (err instanceof OpLogError && (err.code === 'STORAGE' || err.code === 'SESSION_LOCKED')) {
+    onInternal?.(err);
+    e = new SyncHttpError(503, 'UNAVAILABLE', 'the store cannot be reached; retry later', undefined, { 'Retry-After': '5' });
+  } else {
+    onInternal?.(err);
+    e = new SyncHttpError(500, 'INTERNAL', 'internal server error');
+  }
+  return new Response(JSON.stringify(errorBody(e.code, e.message, e.index)), {
+    status: e.status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...e.headers },
+  });
+}
