@@ -32,6 +32,7 @@ import { LamportClock } from '../../core/clock.js';
 import { encodeEntry, isOpId } from '../../core/entry.js';
 import { ClosedError, InvalidEntryError, SessionLockedError, StorageError } from '../../core/errors.js';
 import { Listeners } from '../../core/listeners.js';
+import { OrderedDelivery } from './ordered-delivery.js';
 import { OpLog, type OpLogOptions } from '../../core/log.js';
 import { assertValidSessionId } from '../../core/session-id.js';
 import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from '../../core/session-log.js';
@@ -150,10 +151,13 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   private failure: unknown;
   private readonly ready = deferred();
   /** Next record position to hand to subscribers (-1 until this tab knows the log's length). */
-  private delivered = -1;
-  private readonly undelivered = new Map<number, OpEntry<Op>>();
-  private catchingUp = false;
-  private readonly opListeners = new Listeners<LogChange<Op>>();
+  /** Every stored op to subscribers, once, in order (gaps fetched from the leader). */
+  private readonly delivery = new OrderedDelivery<Op>((from) =>
+    this.page(from, null, PAGE_SIZE).then((page) => {
+      this.observe(page.entries, page.positions);
+      return page;
+    }),
+  );
   private readonly leaderListeners = new Listeners<LeaderChange>();
   private readonly lockName: string;
 
@@ -320,7 +324,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
    */
   subscribe(listener: LogListener<Op>): () => void {
     this.assertUsable();
-    return this.opListeners.add(listener);
+    return this.delivery.subscribe(listener);
   }
 
   /** Be told when this tab learns of a new leader (including becoming leader itself). */
@@ -343,7 +347,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     } finally {
       this.lockAbort.abort();
       this.channel.close();
-      this.opListeners.clear();
+      this.delivery.stop();
       this.leaderListeners.clear();
     }
   }
@@ -388,11 +392,10 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     this.roleNow = 'leader';
     this.leaderNow = this.tabId;
     this.clock.observe(log.highestLamportTs);
-    if (this.delivered < 0) this.delivered = log.length;
     this.announce();
     this.ready.resolve();
     this.emitLeaderChange();
-    this.catchUp(log.length);
+    this.delivery.knowLength(log.length);
     // Calls this tab made while it followed are now served here.
     const waiting = [...this.pending.values()];
     this.pending.clear();
@@ -567,7 +570,6 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
         if (this.roleNow === 'leader') return;
         this.clock.observe(msg.highestLamportTs);
         this.learn(msg.length - 1, msg.highestLamportTs);
-        if (this.delivered < 0) this.delivered = msg.length;
         if (msg.from !== this.leaderNow) {
           this.leaderNow = msg.from;
           // Anything not answered yet may have died with the previous leader: ask again.
@@ -575,8 +577,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
           this.emitLeaderChange();
         }
         this.ready.resolve();
-        this.drain();
-        this.catchUp(msg.length);
+        this.delivery.knowLength(msg.length);
         return;
       case 'request': {
         if (this.roleNow !== 'leader' || !this.log) return;
@@ -606,55 +607,17 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     }
   }
 
-  /** Hold ops by position and hand subscribers every one, once, in order. */
+  /** Ops stored at `positions`: advance the clock and known length, then deliver them in order. */
   private receiveOps(entries: readonly OpEntry<Op>[], positions: readonly number[]): void {
+    this.observe(entries, positions);
+    this.delivery.receive(entries, positions);
+  }
+
+  private observe(entries: readonly OpEntry<Op>[], positions: readonly number[]): void {
     entries.forEach((entry, i) => {
       this.clock.observe(entry.lamport_ts);
-      const position = positions[i]!;
-      this.learn(position, entry.lamport_ts);
-      if (this.delivered < 0 || position >= this.delivered) this.undelivered.set(position, entry);
+      this.learn(positions[i]!, entry.lamport_ts);
     });
-    this.drain();
-  }
-
-  private drain(): void {
-    if (this.delivered < 0) return;
-    for (const position of this.undelivered.keys()) {
-      if (position < this.delivered) this.undelivered.delete(position);
-    }
-    const entries: OpEntry<Op>[] = [];
-    const positions: number[] = [];
-    for (let entry = this.undelivered.get(this.delivered); entry; entry = this.undelivered.get(this.delivered)) {
-      this.undelivered.delete(this.delivered);
-      entries.push(entry);
-      positions.push(this.delivered++);
-    }
-    if (this.undelivered.size > 0) {
-      // A hole before ops that did arrive: their broadcast was lost (its leader died). Fetch it.
-      let last = 0;
-      for (const position of this.undelivered.keys()) last = Math.max(last, position);
-      this.catchUp(last + 1);
-    }
-    if (entries.length > 0) this.opListeners.emit({ entries, positions });
-  }
-
-  /** Fetch ops this tab has not seen when the log is longer than what it delivered. */
-  private catchUp(length: number): void {
-    if (this.catchingUp || this.delivered < 0 || this.delivered >= length || this.closed) return;
-    this.catchingUp = true;
-    let more = -1;
-    this.page(this.delivered, null, PAGE_SIZE)
-      .then((page) => {
-        this.receiveOps(page.entries, page.positions);
-        if (page.entries.length > 0 && page.next < page.end) more = page.end;
-      })
-      .catch(() => {
-        // the next leader announcement tries again
-      })
-      .finally(() => {
-        this.catchingUp = false;
-        if (more >= 0) this.catchUp(more);
-      });
   }
 
   private assertUsable(): void {
