@@ -33,6 +33,8 @@ import { encodeEntry, isOpId } from '../../core/entry.js';
 import { ClosedError, InvalidEntryError, SessionLockedError, StorageError } from '../../core/errors.js';
 import { Listeners } from '../../core/listeners.js';
 import { OrderedDelivery } from './ordered-delivery.js';
+import { RequestForwarding } from './request-forwarding.js';
+import { toWireError } from '../../core/wire-error.js';
 import { OpLog, type OpLogOptions } from '../../core/log.js';
 import { assertValidSessionId } from '../../core/session-id.js';
 import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from '../../core/session-log.js';
@@ -40,9 +42,7 @@ import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } fro
 import type { StorageAdapter } from '../../core/storage-port.js';
 import {
   envelope,
-  fromWireError,
   parseTabMessage,
-  toWireError,
   type EntriesPage,
   type TabMessage,
   type TabMessageBody,
@@ -88,14 +88,6 @@ export interface LeaderChange {
   role: TabRole;
   /** The leading tab's id (this tab's `tabId` when it leads). */
   leaderId: string;
-}
-
-interface PendingRequest {
-  id: number;
-  method: TabMethod;
-  args: unknown[];
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
 }
 
 interface Deferred {
@@ -145,8 +137,10 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   private readonly channel: BroadcastChannel;
   private readonly lockAbort = new AbortController();
   private stopLeading: (() => void) | undefined;
-  private readonly pending = new Map<number, PendingRequest>();
-  private nextRequestId = 1;
+  /** This tab's calls while it follows, forwarded to the leader. */
+  private readonly forwarding = new RequestForwarding((call) =>
+    this.post({ kind: 'request', id: call.id, method: call.method, args: call.args }),
+  );
   private closed = false;
   private failure: unknown;
   private readonly ready = deferred();
@@ -397,9 +391,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     this.emitLeaderChange();
     this.delivery.knowLength(log.length);
     // Calls this tab made while it followed are now served here.
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of waiting) this.serve(p.method, p.args).then(p.resolve, p.reject);
+    for (const call of this.forwarding.takeAll()) this.serve(call.method, call.args).then(call.resolve, call.reject);
     await stopped;
   }
 
@@ -448,9 +440,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   }
 
   private rejectPending(err: unknown): void {
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of waiting) p.reject(err);
+    for (const call of this.forwarding.takeAll()) call.reject(err);
   }
 
   private announce(): void {
@@ -478,12 +468,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
       return Promise.reject(err);
     }
     if (this.roleNow === 'leader') return this.serve(method, args);
-    return new Promise((resolve, reject) => {
-      const id = this.nextRequestId++;
-      this.pending.set(id, { id, method, args, resolve, reject });
-      // With no leader yet, nobody serves it; it is sent again when one announces itself.
-      this.post({ kind: 'request', id, method, args });
-    });
+    return this.forwarding.forward(method, args);
   }
 
   /** Leader side: run a call on the log. */
@@ -573,7 +558,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
         if (msg.from !== this.leaderNow) {
           this.leaderNow = msg.from;
           // Anything not answered yet may have died with the previous leader: ask again.
-          for (const p of this.pending.values()) this.post({ kind: 'request', id: p.id, method: p.method, args: p.args });
+          this.forwarding.resend();
           this.emitLeaderChange();
         }
         this.ready.resolve();
@@ -594,11 +579,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
       }
       case 'response': {
         if (msg.to !== this.tabId) return;
-        const p = this.pending.get(msg.id);
-        if (!p) return;
-        this.pending.delete(msg.id);
-        if (msg.ok) p.resolve(msg.result);
-        else p.reject(fromWireError(msg.error));
+        this.forwarding.answer(msg);
         return;
       }
       case 'ops':
