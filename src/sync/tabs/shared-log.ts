@@ -29,11 +29,12 @@
  *   when the op had reached storage and stores it otherwise.
  */
 import { LamportClock } from '../../core/clock.js';
-import { encodeEntry, isOpId } from '../../core/entry.js';
+import { encodeEntry } from '../../core/entry.js';
 import { ClosedError, InvalidEntryError, SessionLockedError, StorageError } from '../../core/errors.js';
 import { Listeners } from '../../core/listeners.js';
 import { OrderedDelivery } from './ordered-delivery.js';
 import { RequestForwarding } from './request-forwarding.js';
+import { PAGE_SIZE, serveTabMethod } from './leader-methods.js';
 import { toWireError } from '../../core/wire-error.js';
 import { OpLog, type OpLogOptions } from '../../core/log.js';
 import { assertValidSessionId } from '../../core/session-id.js';
@@ -110,7 +111,6 @@ function deferred(): Deferred {
 type TypedPage<Op extends OpShape> = Omit<EntriesPage, 'entries'> & { entries: OpEntry<Op>[] };
 
 /** Entries per `entriesFrom` answer: bounds one message on the channel. */
-const PAGE_SIZE = 1024;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -475,55 +475,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   private async serve(method: TabMethod, args: unknown[]): Promise<unknown> {
     const log = this.log;
     if (!log || this.closed) throw new ClosedError(`leader of session ${JSON.stringify(this.sessionId)}`);
-    return this.handlers[method](log, args);
-  }
-
-  /**
-   * How the leader serves each forwarded call: one entry per `TAB_METHODS`
-   * name (the type makes a missing one a compile error). Arguments come from
-   * another tab, so each is checked before it reaches the log.
-   */
-  private readonly handlers: { [M in TabMethod]: (log: OpLog<Op>, args: unknown[]) => Promise<unknown> } = {
-    appendBatch: (log, [entries]) => {
-      if (!Array.isArray(entries)) throw new InvalidEntryError('entries', 'must be an array');
-      // The log's subscription tells every tab about what this stores.
-      return log.appendBatch(entries as OpEntry<Op>[]);
-    },
-    readAll: (log) => log.readAll(),
-    replaySinceCheckpoint: (log) => log.replaySinceCheckpoint(),
-    toStructuredDelta: (log, [domain]) => log.toStructuredDelta(stringArg('domain', domain)),
-    checkpoint: (log, [snapshotId]) => log.checkpoint(snapshotId as string),
-    readCheckpoint: (log) => log.readCheckpoint(),
-    has: async (log, [opId]) => typeof opId === 'string' && isOpId(opId) && log.has(opId),
-    heads: (log) => log.heads(),
-    entriesFrom: (log, [from, end, limit]) => this.entriesPage(log, from, end, limit),
-  };
-
-  /**
-   * Leader side: up to `limit` entries from record position `from` on, with
-   * their positions (records skipped as corrupt are left out, as in every
-   * read). How a tab reads the log a page at a time, and catches up on ops
-   * whose broadcast it missed (their leader died before sending it).
-   */
-  private async entriesPage(log: OpLog<Op>, from: unknown, end: unknown, limit: unknown): Promise<EntriesPage> {
-    const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-    if (!count(from) || !(end === null || end === undefined || count(end)) || !(limit === undefined || count(limit))) {
-      throw new RangeError(`entriesFrom: invalid arguments ${JSON.stringify([from, end, limit])}`);
-    }
-    const stop = Math.min((end as number | null | undefined) ?? log.length, log.length);
-    const max = Math.max(1, (limit as number | undefined) ?? PAGE_SIZE);
-    const page: EntriesPage = { entries: [], positions: [], next: stop, end: stop };
-    if ((from as number) >= stop) return page;
-    for await (const { entry, position } of log.entries(from as number, { positions: true })) {
-      if (position >= stop) break;
-      page.entries.push(entry);
-      page.positions.push(position);
-      if (page.entries.length >= max) {
-        page.next = position + 1;
-        break;
-      }
-    }
-    return page;
+    return serveTabMethod(log, method, args);
   }
 
   // ------------------------------------------------------------------ messages
@@ -605,9 +557,4 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     if (this.closed) throw new ClosedError(`shared op log for session ${JSON.stringify(this.sessionId)}`);
     if (this.failure !== undefined) throw this.failure;
   }
-}
-
-function stringArg(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-  return value;
 }
