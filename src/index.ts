@@ -34,3 +34,6 @@ export {
   type SharedOpLogOptions,
   type TabRole,
 } from './sync/tabs/shared-log.js';
+// Sync with a server (browser and Node).
+export * from './sync/client/index.js';
+export type * from './sync/wire.js';

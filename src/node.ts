@@ -7,3 +7,4 @@ export {
   type NodeFsAdapterOptions,
   type TailRepair,
 } from './storage/node-fs/index.js';
+export { FileStateStore } from './sync/client/file-state-store.js';

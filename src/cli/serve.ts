@@ -2,6 +2,7 @@
  * muse-oplog serve: the sync server over a data directory.
  *
  *   muse-oplog serve --data DIR [--port N] [--host 127.0.0.1] --tokens FILE
+ *   muse-oplog serve --store postgres://… [--pg-pool N] [--pg-schema NAME] …   (or DATABASE_URL without --data)
  *                    [--jwt-secret FILE | --jwt-public-key FILE] [--allow-origin O]...
  *                    [--max-body-bytes N] [--max-ops N] [--max-op-bytes N]
  *                    [--max-open-sessions N] [--idle-ms N] [--heartbeat-ms N]
@@ -16,13 +17,14 @@
 import { parseArgs } from 'node:util';
 import { firstOf, type Authenticator } from '../sync/server/auth.js';
 import { FileServerStore } from '../sync/server/file-store.js';
+import { openPostgresStore, POSTGRES_URL } from './serve-postgres.js';
 import { JwtAuth } from '../sync/server/jwt-auth.js';
 import type { SyncLimits } from '../sync/server/limits.js';
 import { startSyncServer } from '../sync/server/node-server.js';
 import { TokenFileAuth } from '../sync/server/token-file-auth.js';
 import type { Io } from './main.js';
 
-export const SERVE_USAGE = `  muse-oplog serve --data DIR [--port N] [--host ADDR] --tokens FILE
+export const SERVE_USAGE = `  muse-oplog serve (--data DIR | --store postgres://… [--pg-pool N] [--pg-schema NAME]) [--port N] [--host ADDR] --tokens FILE
                   [--jwt-secret FILE | --jwt-public-key FILE] [--allow-origin ORIGIN]...
                   [--max-body-bytes N] [--max-ops N] [--max-op-bytes N] [--max-open-sessions N]
                   [--idle-ms N] [--heartbeat-ms N] [--durability fsync|os] [--quiet]`;
@@ -38,6 +40,9 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
       allowPositionals: false,
       options: {
         data: { type: 'string' },
+        store: { type: 'string' },
+        'pg-pool': { type: 'string' },
+        'pg-schema': { type: 'string' },
         port: { type: 'string', default: '8080' },
         host: { type: 'string', default: '127.0.0.1' },
         tokens: { type: 'string' },
@@ -57,7 +62,11 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
   } catch (err) {
     throw new ServeUsageError((err as Error).message);
   }
-  if (!values.data) throw new ServeUsageError('serve: --data DIR is required');
+  // --store picks the store; without it, --data means the file store, else DATABASE_URL PostgreSQL.
+  const storeArg = values.store ?? (values.data ? 'file' : process.env.DATABASE_URL);
+  const pgUrl = storeArg !== undefined && POSTGRES_URL.test(storeArg) ? storeArg : undefined;
+  if (storeArg !== undefined && storeArg !== 'file' && !pgUrl) throw new ServeUsageError('serve: --store must be file or a postgres:// URL');
+  if (!pgUrl && !values.data) throw new ServeUsageError('serve: --data DIR is required (or --store postgres://…, or DATABASE_URL)');
   if (values['jwt-secret'] && values['jwt-public-key']) throw new ServeUsageError('serve: give --jwt-secret or --jwt-public-key, not both');
   if (!values.tokens && !values['jwt-secret'] && !values['jwt-public-key']) {
     throw new ServeUsageError('serve: give --tokens FILE and/or --jwt-secret FILE / --jwt-public-key FILE');
@@ -91,12 +100,21 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
   if (values['max-op-bytes']) limits.maxOpBytes = int(values['max-op-bytes'], '--max-op-bytes');
   const origins = (values['allow-origin'] ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
 
-  const store = new FileServerStore({
-    dir: values.data,
-    durability,
-    ...(values['max-open-sessions'] ? { maxOpenSessions: int(values['max-open-sessions'], '--max-open-sessions', 0) } : {}),
-    ...(values['idle-ms'] ? { idleMs: int(values['idle-ms'], '--idle-ms') } : {}),
-  });
+  const store = pgUrl
+    ? await openPostgresStore(
+        pgUrl,
+        {
+          ...(values['pg-pool'] ? { poolSize: int(values['pg-pool'], '--pg-pool') } : {}),
+          ...(values['pg-schema'] ? { schema: values['pg-schema'] } : {}),
+        },
+        (line) => void io.err(`muse-oplog serve: ${line}\n`),
+      )
+    : new FileServerStore({
+        dir: values.data!,
+        durability,
+        ...(values['max-open-sessions'] ? { maxOpenSessions: int(values['max-open-sessions'], '--max-open-sessions', 0) } : {}),
+        ...(values['idle-ms'] ? { idleMs: int(values['idle-ms'], '--idle-ms') } : {}),
+      });
   const server = await startSyncServer({
     store,
     auth,

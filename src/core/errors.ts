@@ -12,7 +12,8 @@ export type OpLogErrorCode =
   | 'CORRUPT_RECORD'
   | 'SESSION_LOCKED'
   | 'CLOSED'
-  | 'STORAGE';
+  | 'STORAGE'
+  | 'SYNC';
 
 export class OpLogError extends Error {
   readonly code: OpLogErrorCode;

@@ -129,6 +129,14 @@ describe('makeOpEntry', () => {
     expect(Object.is(((deep.leaf as unknown[])[1] as { x: number }).x, 0)).toBe(true);
   });
 
+  it('keeps a "__proto__" member of the op as data, so the entry still verifies after a JSON round trip', () => {
+    const op = JSON.parse('{"op":"patch","__proto__":{"x":1}}');
+    const e = makeOpEntry('a', 'midi', op, 1);
+    expect(Object.getPrototypeOf(e.domain_op)).toBe(Object.prototype);
+    expect(Object.hasOwn(e.domain_op, '__proto__')).toBe(true);
+    expect(computeOpId(JSON.parse(JSON.stringify(e)))).toBe(e.op_id);
+  });
+
   it('defaults intent and reservation to empty strings and parents to none', () => {
     const e = makeOpEntry('a', 'midi', noteOp(0), 1);
     expect(e.intent_id).toBe('');

@@ -53,9 +53,26 @@ function declarationClosure(): string[] {
 
 describe('the built package', () => {
   it('has entry points and type declarations', () => {
-    for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'server.js', 'server.d.ts', 'conformance.js', 'conformance.d.ts', 'cli.js']) {
+    for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'server.js', 'server.d.ts', 'postgres.js', 'postgres.d.ts', 'conformance.js', 'conformance.d.ts', 'cli.js']) {
       expect(existsSync(join(root, 'dist', f)), f).toBe(true);
     }
+  });
+
+  it('loads the PostgreSQL driver only from muse-oplog/postgres (the CLI imports it on demand)', () => {
+    /** Packages a built module loads statically, following its relative imports. */
+    const staticPackages = (entry: string, seen = new Set<string>()): Set<string> => {
+      const out = new Set<string>();
+      if (seen.has(entry)) return out;
+      seen.add(entry);
+      const code = readFileSync(join(root, 'dist', entry), 'utf8');
+      for (const [, spec] of code.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*["']([^"']+)["']/gm)) {
+        if (spec!.startsWith('./')) for (const p of staticPackages(spec!.slice(2), seen)) out.add(p);
+        else out.add(spec!);
+      }
+      return out;
+    };
+    for (const entry of ['index.js', 'node.js', 'server.js', 'conformance.js', 'cli.js']) expect(staticPackages(entry), entry).not.toContain('pg');
+    expect(staticPackages('postgres.js')).toContain('pg');
   });
 
   it('ships only the declarations its public entry points need, and no CLI internals', () => {

@@ -5,6 +5,7 @@
  */
 import { CanonicalJsonError, ClosedError, InvalidEntryError, InvalidSessionIdError, OpIdMismatchError, OpLogError } from '../../core/errors.js';
 import type { ErrorBody, SyncErrorCode } from '../wire.js';
+import { StoreUnavailableError } from './store-errors.js';
 
 export class SyncHttpError extends Error {
   constructor(
@@ -57,7 +58,8 @@ export function errorResponse(err: unknown, onInternal?: (err: unknown) => void)
   else if (err instanceof ClosedError) e = new SyncHttpError(503, 'SHUTTING_DOWN', 'the store is closed', undefined, { 'Retry-After': '5' });
   else if (err instanceof OpLogError && (err.code === 'STORAGE' || err.code === 'SESSION_LOCKED')) {
     onInternal?.(err);
-    e = new SyncHttpError(503, 'UNAVAILABLE', 'the store cannot be reached; retry later', undefined, { 'Retry-After': '5' });
+    const retryAfter = err instanceof StoreUnavailableError ? err.retryAfterSeconds : 5;
+    e = new SyncHttpError(503, 'UNAVAILABLE', 'the store cannot be reached; retry later', undefined, { 'Retry-After': String(retryAfter) });
   } else {
     onInternal?.(err);
     e = new SyncHttpError(500, 'INTERNAL', 'internal server error');
