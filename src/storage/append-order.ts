@@ -1,16 +1,27 @@
 import { ClosedError } from '../core/errors.js';
 import { assertOneLine } from './jsonl/index.js';
 
+/** One caller's records, waiting for the write in flight to finish. */
+interface Waiting {
+  records: readonly string[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 /**
  * One session's appends at the storage boundary: checked (single-line
- * strings), applied one at a time in call order, refused after `close()`.
- * No grouping here: `OpLog` gathers concurrent appends into one call (the one
- * group commit), so this runs a call at once when none is in flight, without
- * a copy or a promise hop. `write` must store all of its records or none and
- * reject with a typed error (`StorageError`).
+ * strings), applied in call order, refused after `close()`. A call made while
+ * no write is in flight runs at once, without a copy or a promise hop: that
+ * is every call `OpLog` makes, since it gathers concurrent appends itself and
+ * awaits each write (so the group commit happens once). Calls made while a
+ * write is in flight (a caller using the adapter directly) are gathered into
+ * the next single write. `write` must store all of its records or none and
+ * reject with a typed error (`StorageError`); a failed write rejects only
+ * the calls it held.
  */
 export class AppendOrder {
-  private last: Promise<void> | undefined;
+  private inFlight: Promise<void> | undefined;
+  private waiting: Waiting[] = [];
   private closed = false;
 
   constructor(
@@ -26,19 +37,23 @@ export class AppendOrder {
       return Promise.reject(err);
     }
     if (records.length === 0) return this.idle();
-    const run = this.last ? this.last.then(() => this.write(records)) : this.start(records);
-    if (!run) return Promise.resolve();
-    const settled: Promise<void> = run.then(
-      () => this.settle(settled),
-      () => this.settle(settled),
-    );
-    this.last = settled;
-    return run;
+    if (this.inFlight) {
+      return new Promise<void>((resolve, reject) => this.waiting.push({ records: records.slice(), resolve, reject }));
+    }
+    let done: void | Promise<void>;
+    try {
+      done = this.write(records);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!(done instanceof Promise)) return Promise.resolve();
+    this.track(done);
+    return done;
   }
 
   /** Resolves once every append made so far has settled. */
   async idle(): Promise<void> {
-    while (this.last) await this.last;
+    while (this.inFlight) await this.inFlight;
   }
 
   /** Refuse further appends; resolves once those already made have settled. */
@@ -47,17 +62,37 @@ export class AppendOrder {
     return this.idle();
   }
 
-  /** Run `write` now; undefined when it finished synchronously. */
-  private start(records: readonly string[]): Promise<void> | undefined {
-    try {
-      const done = this.write(records);
-      return done instanceof Promise ? done : undefined;
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  /** While `write` runs, later calls wait; then they go out together as the next write. */
+  private track(write: Promise<void>): void {
+    const settled: Promise<void> = write.then(noop, noop).then(() => {
+      if (this.inFlight === settled) this.inFlight = undefined;
+      this.next();
+    });
+    this.inFlight = settled;
   }
 
-  private settle(p: Promise<void>): void {
-    if (this.last === p) this.last = undefined;
+  private next(): void {
+    if (this.waiting.length === 0) return;
+    const group = this.waiting.splice(0);
+    let done: void | Promise<void>;
+    try {
+      done = this.write(group.length === 1 ? group[0]!.records : group.flatMap((g) => g.records));
+    } catch (err) {
+      for (const g of group) g.reject(err);
+      this.next();
+      return;
+    }
+    if (!(done instanceof Promise)) {
+      for (const g of group) g.resolve();
+      this.next();
+      return;
+    }
+    done.then(
+      () => group.forEach((g) => g.resolve()),
+      (err: unknown) => group.forEach((g) => g.reject(err)),
+    );
+    this.track(done);
   }
 }
+
+function noop(): void {}

@@ -3,7 +3,7 @@ import { ClosedError, StorageError } from '../../src/index.js';
 import { AppendOrder } from '../../src/storage/append-order.js';
 
 describe('AppendOrder', () => {
-  it('applies calls one at a time in call order, the next starting once the previous settled', async () => {
+  it('applies calls in call order, gathering calls made during a write into the next one', async () => {
     const log: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -17,7 +17,18 @@ describe('AppendOrder', () => {
     expect(log).toEqual(['start a']);
     release();
     await Promise.all(all);
-    expect(log).toEqual(['start a', 'end a', 'start bc', 'end bc', 'start d', 'end d']);
+    expect(log).toEqual(['start a', 'end a', 'start bcd', 'end bcd']);
+  });
+
+  it('keeps its own copy of records that wait', async () => {
+    const seen: string[][] = [];
+    const order = new AppendOrder(async (r) => void seen.push([...r]), 's');
+    const first = order.append(['a']);
+    const records = ['b'];
+    const second = order.append(records);
+    records.push('mutated');
+    await Promise.all([first, second]);
+    expect(seen).toEqual([['a'], ['b']]);
   });
 
   it('runs a synchronous write at once when nothing is in flight', () => {
@@ -42,6 +53,23 @@ describe('AppendOrder', () => {
     expect(await failed).toBeInstanceOf(StorageError);
     await next;
     expect(stored).toEqual(['y']);
+    // A failed group rejects all of its calls, and only them.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = new AppendOrder(async (records) => {
+      if (records[0] === 'a') await gate;
+      else if (records[0] === 'p') throw new StorageError('EIO');
+      stored.push(...records);
+    }, 's');
+    const inFlight = slow.append(['a']);
+    const grouped = [slow.append(['p']), slow.append(['q'])].map((p) => p.catch((e: unknown) => e));
+    release();
+    await inFlight;
+    const [p, q] = await Promise.all(grouped);
+    expect(p).toBeInstanceOf(StorageError);
+    expect(q).toBe(p);
+    await slow.append(['z']);
+    expect(stored).toEqual(['y', 'a', 'z']);
   });
 
   it('refuses records that are not single-line strings, storing nothing', async () => {
