@@ -2,9 +2,10 @@
  * One open session of a NodeFsAdapter: ops.jsonl (one record per line), its
  * sparse index, its documents, and the writer lock.
  *
- * Appends: calls are applied one at a time in call order (`AppendOrder`),
- * each one write(2) and, with durability 'fsync', one fdatasync (`OpLog`
- * gathers concurrent appends into one call: the group commit). The write
+ * Appends: calls are applied in call order (`AppendOrder`), one write(2)
+ * and, with durability 'fsync', one fdatasync per write; calls made while a
+ * write is in flight go out together in the next one (`OpLog` gathers its
+ * own and never has two in flight: the group commit happens once). The write
  * itself is synchronous (a write to the page cache, microseconds), the
  * fdatasync runs off the event loop. The file format and its all-or-nothing
  * rule are `JsonlLog`'s.
@@ -46,7 +47,7 @@ export class NodeFsSession implements SessionStorage {
   private closing: Promise<void> | undefined;
   /** What open repaired at the end of ops.jsonl (a torn or unterminated last line), if anything. */
   repair: TailRepair | undefined;
-  /** write(2) and fdatasync(2) calls made for appends since open (one each per `append` call). */
+  /** write(2) and fdatasync(2) calls made for appends since open (fewer than `append` calls when calls arrive while one is in flight). */
   readonly stats = { writes: 0, syncs: 0 };
 
   private constructor(
