@@ -14,6 +14,13 @@ export interface BenchClient {
   close(): Promise<void>;
 }
 
+/** A fetch that asks for uncompressed responses (the bench's no-compression variants). */
+export const identityFetch: typeof fetch = (input, init) => {
+  const headers = new Headers(init?.headers);
+  headers.set('accept-encoding', 'identity');
+  return fetch(input, { ...init, headers });
+};
+
 /** A log in `dir` (what is there already, or empty) and a SyncClient for it, not started. */
 export async function openClient(dir: string, url: string, token: string, options: Partial<SyncClientOptions> = {}): Promise<BenchClient> {
   const adapter = new NodeFsAdapter(dir);

@@ -1,5 +1,6 @@
 /** Start and stop the server processes a row measures against. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface ServerProcess {
@@ -8,6 +9,13 @@ export interface ServerProcess {
   port: number;
   stop(): Promise<void>;
 }
+
+/** Processes started here and still running: a row killed for taking too long (SIGTERM) ends them first. */
+const running = new Set<ChildProcess>();
+process.once('SIGTERM', () => {
+  for (const child of running) child.kill('SIGKILL');
+  process.exit(143);
+});
 
 /**
  * Spawn `node ...args` and wait until `ready` finds the port in a line of its
@@ -19,6 +27,8 @@ export async function startProcess(
   opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; name: string },
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const output: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${opts.name} did not start in ${opts.timeoutMs ?? 30_000} ms:\n${output.join('\n')}`)), opts.timeoutMs ?? 30_000);
@@ -60,4 +70,23 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command: state is field 3; utime and stime are fields 14 and 15 (clock ticks, 100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's CPU time (user + system, ms). */
+export function ownCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }

@@ -14,16 +14,21 @@
  *   --only IDS       only rows whose id starts with one of these (comma-separated)
  *   --store S        add rows for store S (postgres: the URL, else DATABASE_URL / MUSE_OPLOG_PG_URL)
  *   --json           one JSON line on stdout instead of the table
+ *   --json-out FILE  also write that JSON to FILE
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { arg, positiveInt } from '../shared/cli.js';
 import { nodeArgsFor } from './bundle.js';
+import { profileArgs } from './server.js';
 import type { Metric, RowResult, SyncBenchOptions, SyncRow } from './row.js';
 import { ROWS } from './rows/index.js';
 import { median, peakRssMb } from './stats.js';
+
+/** A row run that has not answered in this long is sent SIGTERM (it stops its servers and exits: see startProcess). */
+const ROW_TIMEOUT_MS = 15 * 60_000;
 
 interface ChildJob {
   row: string;
@@ -69,11 +74,14 @@ async function child(job: ChildJob): Promise<void> {
 }
 
 function spawnRow(args: string[], job: ChildJob): RowResult {
-  const run = spawnSync(process.execPath, [...args, '--child', JSON.stringify(job)], {
+  const run = spawnSync(process.execPath, [...profileArgs(`row-${job.row}`), ...args, '--child', JSON.stringify(job)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
+    timeout: ROW_TIMEOUT_MS,
+    killSignal: 'SIGTERM',
   });
+  if (run.error && (run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new Error(`no result in ${ROW_TIMEOUT_MS / 60_000} min: killed`);
   const last = run.stdout.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !last.startsWith('{')) throw new Error(`exit ${run.status ?? run.signal}`);
   return JSON.parse(last) as RowResult;
@@ -175,8 +183,11 @@ async function main(): Promise<void> {
     reports.push(report);
     if (report.error) process.stderr.write(`bench:sync: row ${row.id} failed: ${report.error}\n`);
   }
+  const summary = JSON.stringify({ options: { ...options, databaseUrl: options.databaseUrl ? '(set)' : undefined }, rows: reports });
+  const jsonOut = arg('--json-out');
+  if (jsonOut) writeFileSync(jsonOut, `${summary}\n`);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ options: { ...options, databaseUrl: options.databaseUrl ? '(set)' : undefined }, rows: reports })}\n`);
+    process.stdout.write(`${summary}\n`);
   } else {
     process.stdout.write(`bench:sync on loopback, ${options.catchupOps.toLocaleString('en')}-op catch-up, ${options.sessionOps.toLocaleString('en')}-op session\n${table(reports)}\n`);
   }

@@ -14,6 +14,7 @@ import { scanLog } from './log-file.js';
 import { formatReport } from './report.js';
 import { SERVE_USAGE, ServeUsageError, serve } from './serve.js';
 import { verifySession } from './verify.js';
+import type { Io } from './io.js';
 
 export const USAGE = `usage:
   muse-oplog sessions DIR                 session ids under DIR/.muse/op_log, one per line
@@ -32,10 +33,7 @@ class UsageError extends Error {}
 /** The command cannot run as asked (no such directory or session): reported alone. */
 class NotFoundError extends Error {}
 
-export interface Io {
-  out(data: string | Uint8Array): Promise<void> | void;
-  err(text: string): void;
-}
+export type { Io };
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {

@@ -22,7 +22,7 @@ import { JwtAuth } from '../sync/server/jwt-auth.js';
 import type { SyncLimits } from '../sync/server/limits.js';
 import { startSyncServer } from '../sync/server/node-server.js';
 import { TokenFileAuth } from '../sync/server/token-file-auth.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 export const SERVE_USAGE = `  muse-oplog serve (--data DIR | --store postgres://… [--pg-pool N] [--pg-schema NAME]) [--port N] [--host ADDR] --tokens FILE
                   [--jwt-secret FILE | --jwt-public-key FILE] [--allow-origin ORIGIN]...

@@ -16,16 +16,21 @@ export type OpLogErrorCode =
   | 'SYNC';
 
 export class OpLogError extends Error {
+  static {
+    this.prototype.name = 'OpLogError'; // each class names itself with a literal on its prototype
+  }
   readonly code: OpLogErrorCode;
   constructor(code: OpLogErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
   }
 }
 
 /** A value that JSON (and so RFC 8785) cannot carry; `path` is a JSON-pointer-like location, e.g. `$.domain_op.notes[3]`. */
 export class CanonicalJsonError extends OpLogError {
+  static {
+    this.prototype.name = 'CanonicalJsonError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   readonly path: string;
   constructor(path: string, reason: string) {
     super('CANONICAL_JSON', `cannot canonicalise ${path}: ${reason}`);
@@ -35,6 +40,9 @@ export class CanonicalJsonError extends OpLogError {
 
 /** An entry that is malformed: a missing field, a wrong type, a bad Lamport timestamp. */
 export class InvalidEntryError extends OpLogError {
+  static {
+    this.prototype.name = 'InvalidEntryError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   readonly field: string;
   constructor(field: string, reason: string) {
     super('INVALID_ENTRY', `invalid op entry: ${field} ${reason}`);
@@ -44,6 +52,9 @@ export class InvalidEntryError extends OpLogError {
 
 /** An entry whose `op_id` is not the hash of its content: forged or damaged. */
 export class OpIdMismatchError extends OpLogError {
+  static {
+    this.prototype.name = 'OpIdMismatchError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   readonly claimed: string;
   readonly computed: string;
   constructor(claimed: string, computed: string) {
@@ -54,6 +65,9 @@ export class OpIdMismatchError extends OpLogError {
 }
 
 export class InvalidSessionIdError extends OpLogError {
+  static {
+    this.prototype.name = 'InvalidSessionIdError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   readonly sessionId: unknown;
   constructor(sessionId: unknown, reason: string) {
     super('INVALID_SESSION_ID', `invalid session id ${safeQuote(sessionId)}: ${reason}`);
@@ -62,6 +76,9 @@ export class InvalidSessionIdError extends OpLogError {
 }
 
 export class InvalidCheckpointError extends OpLogError {
+  static {
+    this.prototype.name = 'InvalidCheckpointError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   constructor(reason: string) {
     super('INVALID_CHECKPOINT', `invalid checkpoint: ${reason}`);
   }
@@ -72,6 +89,9 @@ export class InvalidCheckpointError extends OpLogError {
  * 0-based record index; `line` is 1-based, as in an ops.jsonl file.
  */
 export class CorruptRecordError extends OpLogError {
+  static {
+    this.prototype.name = 'CorruptRecordError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   readonly sessionId: string;
   readonly position: number;
   readonly line: number;
@@ -86,6 +106,9 @@ export class CorruptRecordError extends OpLogError {
 
 /** Another writer holds the session. `lock` names what is held (a lock file path, a Web Lock name). */
 export class SessionLockedError extends OpLogError {
+  static {
+    this.prototype.name = 'SessionLockedError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   readonly sessionId: string;
   readonly lock: string;
   constructor(sessionId: string, lock: string, detail = '') {
@@ -96,6 +119,9 @@ export class SessionLockedError extends OpLogError {
 }
 
 export class ClosedError extends OpLogError {
+  static {
+    this.prototype.name = 'ClosedError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   constructor(what: string) {
     super('CLOSED', `${what} is closed`);
   }
@@ -103,6 +129,9 @@ export class ClosedError extends OpLogError {
 
 /** The storage backend failed (I/O error, quota, lost connection); the log is left as it was before the call. */
 export class StorageError extends OpLogError {
+  static {
+    this.prototype.name = 'StorageError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   constructor(message: string, options?: { cause?: unknown }) {
     super('STORAGE', message, options);
   }

@@ -15,6 +15,7 @@ import { yjsCatchupRow } from './yjs-catchup.js';
 
 export const ROWS: SyncRow[] = [
   catchupRow(fileStore),
+  catchupRow(fileStore, { compression: false }),
   incrementalRow(fileStore),
   liveLatencyRow(fileStore),
   concurrentPushRow(fileStore),

@@ -49,17 +49,22 @@ export function liveLatencyRow(store: BenchStore, processes = 1, target = LIVE_P
           const [op] = newOps('alice', 1, a.log.nextLamportTs(), parent, `live-${i}`);
           parent = op!.op_id;
           let t1 = 0;
-          const seen = new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`op ${i} did not reach B in 30 s`)), 30_000);
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const seen = new Promise<void>((resolve) => {
             waiting.set(op!.op_id, () => {
               t1 = performance.now();
-              clearTimeout(timer);
               resolve();
             });
           });
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`op ${i} did not reach B in 30 s (A ${JSON.stringify(a.client.status)}, B ${JSON.stringify(b.client.status)})`)),
+              30_000,
+            );
+          });
           const t0 = performance.now();
           const appended = a.log.append(op!);
-          await Promise.all([appended, seen]);
+          await Promise.race([Promise.all([appended, seen]), timeout]).finally(() => clearTimeout(timer));
           waiting.delete(op!.op_id);
           if (i >= WARMUP) samples.push(t1 - t0);
           await new Promise((r) => setTimeout(r, 2 + (i % 7)));

@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { nodeArgsFor, REPO_ROOT } from '../bundle.js';
-import { startProcess, waitFor } from '../processes.js';
+import { ownCpuMs, processCpuMs, startProcess, waitFor } from '../processes.js';
 import type { RowResult, SyncRow } from '../row.js';
 import { opsPerSecond, round } from '../stats.js';
 import { domainOp, sha256Hex } from '../workload.js';
@@ -42,6 +42,7 @@ export function yjsCatchupRow(actors: number): SyncRow {
         seed.destroy();
 
         log('fresh client catching up');
+        const cpu0 = [ownCpuMs(), processCpuMs(server.child.pid)];
         const t0 = performance.now();
         const doc = new Y.Doc();
         const fresh = provider(url, doc);
@@ -54,6 +55,7 @@ export function yjsCatchupRow(actors: number): SyncRow {
           ops.observe(check);
         });
         const ms = performance.now() - t0;
+        const cpu1 = [ownCpuMs(), processCpuMs(server.child.pid)];
         fresh.destroy();
         // Outside the timing: the content arrived in order (Yjs has no op ids to verify).
         const got = ops.toArray();
@@ -64,6 +66,8 @@ export function yjsCatchupRow(actors: number): SyncRow {
           metrics: [
             { key: 'catch-up', value: opsPerSecond(n, ms), unit: 'ops/s', better: 'higher' },
             { key: 'catch-up time', value: round(ms, 1), unit: 'ms', better: 'lower' },
+            { key: 'client CPU', value: round(cpu1[0]! - cpu0[0]!, 0), unit: 'ms', better: 'lower' },
+            { key: 'server CPU', value: round((cpu1[1] ?? NaN) - (cpu0[1] ?? NaN), 0), unit: 'ms', better: 'lower' },
             { key: 'update size', value: round(bytes / 1e6, 2), unit: 'MB', better: 'lower' },
           ],
           notes: ['in memory on both sides (no local persistence); no content verification (Yjs has no op ids)'],

@@ -25,6 +25,9 @@ export type SyncFailureKind =
   | 'refused';
 
 export class SyncError extends OpLogError {
+  static {
+    this.prototype.name = 'SyncError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   readonly reason: SyncFailureReason;
   /** HTTP status, when the server answered. */
   readonly status: number | undefined;

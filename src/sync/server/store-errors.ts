@@ -8,6 +8,9 @@
 import { StorageError } from '../../core/errors.js';
 
 export class StoreUnavailableError extends StorageError {
+  static {
+    this.prototype.name = 'StoreUnavailableError'; // a literal on the prototype: survives minifiers and Reflect.construct
+  }
   /** Seconds the client should wait before retrying. */
   readonly retryAfterSeconds: number;
   constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
