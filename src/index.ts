@@ -21,8 +21,7 @@ export { OpLog, listSessions, type OpLogOptions, type SkippedRecord } from './co
 export type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from './core/session-log.js';
 export * from './core/errors.js';
 export type * from './core/types.js';
-export type { SessionStorage, StorageAdapter } from './storage/adapter.js';
-export { assertDocName, clampRange } from './storage/adapter.js';
+export type { SessionStorage, StorageAdapter } from './core/storage-port.js';
 export { MemoryAdapter } from './storage/memory.js';
 // Browser storage and tab coordination (import-safe in Node; used only in browsers).
 export { IndexedDbAdapter, type IndexedDbAdapterOptions } from './storage/indexeddb/adapter.js';

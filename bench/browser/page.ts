@@ -3,7 +3,7 @@ import Dexie, { type EntityTable } from 'dexie';
 import { createStore, set, values } from 'idb-keyval';
 import { OpLog } from '../../src/core/log.js';
 import type { OpEntry } from '../../src/core/types.js';
-import type { StorageAdapter } from '../../src/storage/adapter.js';
+import type { StorageAdapter } from '../../src/core/storage-port.js';
 import { MemoryAdapter } from '../../src/storage/memory.js';
 import { IndexedDbAdapter } from '../../src/storage/indexeddb/adapter.js';
 import { OpfsAdapter } from '../../src/storage/opfs/adapter.js';

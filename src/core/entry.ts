@@ -92,7 +92,8 @@ export function computeOpId<Op extends OpShape>(entry: HashedFields<Op>): string
  * entries are deep-frozen, so their content (and so their id) cannot change:
  * appending one needs neither a second canonicalisation nor a second hash.
  */
-const madeOpJson = new WeakMap<object, string>();
+const OP_JSON: unique symbol = Symbol('muse-oplog canonical domain_op');
+type Made = { readonly [OP_JSON]?: string };
 
 /**
  * A new entry with its content-addressed id. The entry is immutable (deep-
@@ -123,7 +124,10 @@ export function makeOpEntry<Op extends OpShape>(
   };
   assertHashedFields(fields);
   const opJson = canonicalize(domainOp, '$.domain_op');
-  const entry: OpEntry<Op> = Object.freeze({
+  // The canonical op JSON rides along as a non-enumerable symbol member (no
+  // WeakMap: its entries cost every garbage collection): JSON, structured clone
+  // and equality checks do not see it.
+  const entry = {
     op_id: sha256Hex(preimage(fields, opJson)),
     actor_id: actorId,
     lamport_ts: lamportTs,
@@ -133,9 +137,9 @@ export function makeOpEntry<Op extends OpShape>(
     created_at: nowIso(),
     intent_id: fields.intent_id,
     reservation_id: fields.reservation_id,
-  });
-  madeOpJson.set(entry, opJson);
-  return entry;
+  };
+  Object.defineProperty(entry, OP_JSON, { value: opJson });
+  return Object.freeze(entry) as OpEntry<Op>;
 }
 
 /**
@@ -252,7 +256,7 @@ export function verifyOpEntry<Op extends OpShape>(entry: OpEntry<Op>): void {
  * record. The record keeps the reference's field order, `op_id` first.
  */
 export function encodeEntry(value: unknown): { entry: OpEntry<OpShape>; record: string } {
-  const made = typeof value === 'object' && value !== null ? madeOpJson.get(value) : undefined;
+  const made = typeof value === 'object' && value !== null ? (value as Made)[OP_JSON] : undefined;
   if (made !== undefined) {
     assertBelowCeiling((value as OpEntry<OpShape>).lamport_ts);
     return { entry: value as OpEntry<OpShape>, record: encodeRecord(value as OpEntry<OpShape>, made) };

@@ -19,11 +19,11 @@ import {
 } from './errors.js';
 import { HeadSet, recordParentIds } from './heads.js';
 import { Listeners } from './listeners.js';
-import { OpIdIndex } from './op-id-index.js';
+import { IndexPass, type OpIdIndex } from './op-id-index.js';
 import { assertValidSessionId, isValidSessionId } from './session-id.js';
 import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from './session-log.js';
 import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from './types.js';
-import type { SessionStorage, StorageAdapter } from '../storage/adapter.js';
+import type { SessionStorage, StorageAdapter } from './storage-port.js';
 
 export interface OpLogOptions {
   /**
@@ -200,24 +200,23 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   }
 
   /**
-   * Run `queue` once the op id index is loaded, in call order. Usually the index
-   * is there and this is synchronous, so appends reach the write queue (and
-   * `checkpoint`/`close` see them) the moment they are made.
+   * Appends enter the write queue in call order, each once the op id index is
+   * loaded (it tells which ops the log already has). Usually it is, and no
+   * earlier append is waiting: then `enqueue` runs now, synchronously, so
+   * `checkpoint` and `close` see the append the moment it is made. Otherwise
+   * this call waits its turn behind those already waiting (`admitting`).
    */
-  private admit<T>(queue: () => T): Promise<T> | T {
-    if (this.index && !this.admitting) return queue();
-    const run = (this.admitting ?? Promise.resolve())
-      .then(() => this.ensureIndex())
-      .then(() => ({ queued: queue() }));
-    const gate: Promise<void> = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.admitting = gate;
-    void gate.then(() => {
-      if (this.admitting === gate) this.admitting = undefined;
+  private admit<T>(enqueue: () => T): T | Promise<T> {
+    if (this.index && !this.admitting) return enqueue();
+    const earlier = this.admitting ?? Promise.resolve();
+    // Boxed, so that a promise `enqueue` returns (an append's result) is not awaited by the turn itself.
+    const turn = earlier.then(() => this.ensureIndex()).then(() => ({ queued: enqueue() }));
+    const done: Promise<void> = turn.then(noop, noop);
+    this.admitting = done;
+    void done.then(() => {
+      if (this.admitting === done) this.admitting = undefined;
     });
-    return run.then((r) => r.queued);
+    return turn.then((t) => t.queued);
   }
 
   /** Queue validated entries, as one unit, for the next group-commit write, leaving out those the log has or is writing. */
@@ -254,12 +253,12 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     this.assertOpen();
     if (this.indexReady) return this.collect(0);
     // Cold index: one pass both returns the entries and builds the index.
-    const index = new OpIdIndex(this.storage.length);
+    const pass = new IndexPass(this.storage.length);
     const entries: OpEntry<Op>[] = [];
     const scan = this.scan(0, this.storage.length, this.verifyReads, (entry, position) => {
-      index.add(entry.op_id, position);
+      pass.see(entry.op_id, position, entry.lamport_ts);
       entries.push(entry);
-    }).then(() => (this.index = index));
+    }).then(() => this.adoptIndex(pass));
     this.indexReady = scan;
     scan.catch(() => this.forgetIndex(scan));
     await scan;
@@ -281,18 +280,15 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     this.assertOpen();
     const end = this.storage.length;
     // A full pass over a cold log also builds the op id index, as readAll does.
-    const index = from === 0 && !this.indexReady ? new OpIdIndex(end) : undefined;
+    const pass = from === 0 && !this.indexReady ? new IndexPass(end) : undefined;
     let seen = from;
     for await (const batch of this.decodedBatches(from, end, this.verifyReads)) {
-      if (index) batch.entries.forEach((e, k) => index.add(e.op_id, batch.positions[k]!));
+      if (pass) batch.entries.forEach((e, k) => pass.see(e.op_id, batch.positions[k]!, e.lamport_ts));
       seen = batch.next;
       if (withPositions) yield* batch.entries.map((entry, k) => ({ entry, position: batch.positions[k]! }));
       else yield* batch.entries;
     }
-    if (index && seen === end && !this.indexReady) {
-      this.index = index;
-      this.indexReady = Promise.resolve(index);
-    }
+    if (pass && seen === end && !this.indexReady) this.indexReady = Promise.resolve(this.adoptIndex(pass));
   }
 
   /** Entries stored after the last checkpoint, in append order: every one, whatever its timestamp. */
@@ -419,22 +415,19 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
         highest = doc.lamport_ts;
       }
     }
-    const index = from === 0 ? new OpIdIndex(length) : undefined;
+    const pass = from === 0 ? new IndexPass(length) : undefined;
     let lastOpId = doc && from > 0 ? doc.last_op_id : '';
     // Records past the clock document were not written through this log: verify their ids now.
     if (length > from) await this.scan(from, length, true, (entry, position) => {
       if (entry.lamport_ts > highest) highest = entry.lamport_ts;
-      index?.add(entry.op_id, position);
+      pass?.see(entry.op_id, position, entry.lamport_ts);
       lastOpId = position === length - 1 ? entry.op_id : lastOpId;
     });
-    if (index) {
-      this.index = index;
-      this.indexReady = Promise.resolve(index);
-    }
     this.highestCommitted = highest;
     this.lastOpId = lastOpId;
     this.clock.observe(highest);
     this.clockWrittenAt = from;
+    if (pass) this.indexReady = Promise.resolve(this.adoptIndex(pass));
     if (length > from || (doc && from === 0)) await this.saveClock();
     await this.checkStoredCheckpoint(length);
   }
@@ -534,33 +527,40 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   private ensureIndex(): Promise<OpIdIndex> {
     if (!this.indexReady) {
       const length = this.storage.length;
-      const index = new OpIdIndex(length);
       const build = (async () => {
+        const pass = new IndexPass(length);
         let position = 0;
-        let highest = 0;
         for await (const batch of this.storage.read(0, length)) {
           for (const record of batch) {
             try {
-              index.add(recordOpId(record), position);
-              const ts = recordLamportTs(record);
-              if (ts > highest) highest = ts;
+              pass.see(recordOpId(record), position, recordLamportTs(record));
             } catch (err) {
               this.corrupt(position, err);
             }
             position++;
           }
         }
-        if (highest > this.highestCommitted) {
-          this.highestCommitted = highest;
-          this.clock.observe(highest);
-          void this.saveClock();
-        }
-        return (this.index = index);
+        return this.adoptIndex(pass);
       })();
       this.indexReady = build;
       build.catch(() => this.forgetIndex(build));
     }
     return this.indexReady;
+  }
+
+  /**
+   * Take the index a full pass built: the one place the log gets its op id
+   * index (ensureIndex, readAll, a full entries() pass, recover). The pass also
+   * saw every stored timestamp: a clock below one (a clock document that
+   * undercounted) is raised here, before any append.
+   */
+  private adoptIndex(pass: IndexPass): OpIdIndex {
+    if (pass.highest > this.highestCommitted) {
+      this.highestCommitted = pass.highest;
+      this.clock.observe(pass.highest);
+      void this.saveClock();
+    }
+    return (this.index = pass.index);
   }
 
   /** Build the heads from records [0, length) and the writes made meanwhile. */
@@ -686,6 +686,8 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     if (this.closed) throw new ClosedError(`op log for session ${JSON.stringify(this.storage.sessionId)}`);
   }
 }
+
+function noop(): void {}
 
 function pastTheEnd(opCount: number, length: number): InvalidCheckpointError {
   return new InvalidCheckpointError(

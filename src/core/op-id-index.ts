@@ -103,3 +103,18 @@ function tableSize(expected: number): number {
   while (size * 3 < expected * 4) size *= 2;
   return size;
 }
+
+/** One pass over records [0, length) that builds their op id index, noting the highest `lamport_ts` it saw. */
+export class IndexPass {
+  readonly index: OpIdIndex;
+  highest = 0;
+
+  constructor(length: number) {
+    this.index = new OpIdIndex(length);
+  }
+
+  see(opId: string, position: number, lamportTs: number): void {
+    this.index.add(opId, position);
+    if (lamportTs > this.highest) this.highest = lamportTs;
+  }
+}

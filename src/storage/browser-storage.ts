@@ -1,4 +1,4 @@
-import type { StorageAdapter } from './adapter.js';
+import type { StorageAdapter } from '../core/storage-port.js';
 import { IndexedDbAdapter, type IndexedDbAdapterOptions } from './indexeddb/adapter.js';
 import { OpfsAdapter, type OpfsAdapterOptions } from './opfs/adapter.js';
 
@@ -11,8 +11,6 @@ export interface BrowserStorageOptions {
   indexeddb?: IndexedDbAdapterOptions;
   /** Give up on the OPFS feature test after this long (a worker that never answers). Default 5000 ms. */
   probeTimeoutMs?: number;
-  /** Test hook: replaces the OPFS feature test (default: `adapter.probe()`). */
-  probe?: (adapter: OpfsAdapter) => Promise<void>;
 }
 
 export interface BrowserStorage {
@@ -50,7 +48,7 @@ export async function openBrowserStorage(options: BrowserStorageOptions = {}): P
     let opfs: OpfsAdapter | undefined;
     try {
       opfs = new OpfsAdapter(options.opfs);
-      await withTimeout((options.probe ?? ((a) => a.probe()))(opfs), options.probeTimeoutMs ?? 5000);
+      await withTimeout(opfs.probe(), options.probeTimeoutMs ?? 5000);
       return { adapter: opfs, kind: 'opfs', ...extras };
     } catch (err) {
       reason = `OPFS feature test failed: ${err instanceof Error ? err.message : String(err)}`;

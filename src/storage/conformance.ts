@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeOpEntry } from '../core/entry.js';
 import { ClosedError, SessionLockedError } from '../core/errors.js';
 import { OpLog } from '../core/log.js';
-import type { SessionStorage, StorageAdapter } from './adapter.js';
+import type { SessionStorage, StorageAdapter } from '../core/storage-port.js';
 
 export interface ConformanceOptions {
   /** A new adapter over fresh, empty storage. Called once per test. */
@@ -20,6 +20,12 @@ export interface ConformanceOptions {
    * Give it for persistent backends: the suite then checks that data survives.
    */
   reopen?(previous: StorageAdapter): StorageAdapter | Promise<StorageAdapter>;
+  /**
+   * How many of the session's records the backend has made durable, where it
+   * can tell: the suite then checks the ordering rule exactly (a document
+   * written after appends is durable no earlier than they are).
+   */
+  durableLength?(session: SessionStorage): number;
   /** Remove what `create` made (temp dirs, databases). */
   destroy?(adapter: StorageAdapter): void | Promise<void>;
 }
@@ -172,6 +178,20 @@ export function runStorageConformance(name: string, options: ConformanceOptions)
       expect(await s2.readDoc('checkpoint')).toBe('{"v":1}');
       await s2.append([record(3)]);
       expect(await readRecords(s2, 2)).toEqual([record(3)]);
+    });
+
+    it('makes a document durable no earlier than the appends made before it', async () => {
+      const a = await create();
+      const s = await a.openSession('order');
+      await s.append([record(0), record(1)]);
+      await s.append([record(2)]);
+      await s.writeDoc('checkpoint', JSON.stringify({ op_count: 3 }));
+      if (options.durableLength) expect(options.durableLength(s)).toBeGreaterThanOrEqual(3);
+      const b = await reopen(a);
+      const s2 = await b.openSession('order');
+      const doc = JSON.parse((await s2.readDoc('checkpoint'))!) as { op_count: number };
+      expect(s2.length).toBeGreaterThanOrEqual(doc.op_count);
+      expect(await readRecords(s2, 0, doc.op_count)).toEqual([record(0), record(1), record(2)]);
     });
 
     it('replaces documents whole', async () => {

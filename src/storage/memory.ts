@@ -1,7 +1,9 @@
 import { ClosedError, SessionLockedError } from '../core/errors.js';
+import { OpenHandles } from './open-handles.js';
 import { compareCodePoints } from '../core/compare.js';
 import { assertOneLine } from './jsonl/index.js';
-import { assertDocName, clampRange, type SessionStorage, type StorageAdapter } from './adapter.js';
+import type { SessionStorage, StorageAdapter } from '../core/storage-port.js';
+import { assertDocName, clampRange } from './session-rules.js';
 
 interface StoredSession {
   records: string[];
@@ -20,8 +22,7 @@ const READ_BATCH = 1024;
 export class MemoryAdapter implements StorageAdapter {
   readonly kind = 'memory';
   private readonly sessions: Map<string, StoredSession>;
-  private readonly handles = new Set<MemorySession>();
-  private closed = false;
+  private readonly handles = new OpenHandles<MemorySession>('MemoryAdapter');
 
   /** `shareWith`: see the same sessions as another MemoryAdapter (as a reopened persistent store would). */
   constructor(options: { shareWith?: MemoryAdapter } = {}) {
@@ -29,7 +30,7 @@ export class MemoryAdapter implements StorageAdapter {
   }
 
   async openSession(sessionId: string): Promise<SessionStorage> {
-    if (this.closed) throw new ClosedError('MemoryAdapter');
+    this.handles.assertOpen();
     let stored = this.sessions.get(sessionId);
     if (!stored) {
       stored = { records: [], docs: new Map(), open: false };
@@ -37,9 +38,8 @@ export class MemoryAdapter implements StorageAdapter {
     }
     if (stored.open) throw new SessionLockedError(sessionId, `memory:${sessionId}`);
     stored.open = true;
-    const handle = new MemorySession(sessionId, stored, () => this.handles.delete(handle));
-    this.handles.add(handle);
-    return handle;
+    const handle: MemorySession = new MemorySession(sessionId, stored, () => this.handles.forget(handle));
+    return this.handles.add(handle);
   }
 
   async listSessions(): Promise<string[]> {
@@ -49,9 +49,8 @@ export class MemoryAdapter implements StorageAdapter {
       .sort(compareCodePoints);
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.handles].map((h) => h.close()));
-    this.closed = true;
+  close(): Promise<void> {
+    return this.handles.closeAll();
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSessionLogConformance, type SessionLogHarness } from '../../src/conformance.js';
 import { OpLog } from '../../src/core/log.js';
-import type { StorageAdapter } from '../../src/storage/adapter.js';
+import type { StorageAdapter } from '../../src/core/storage-port.js';
 import { MemoryAdapter } from '../../src/storage/memory.js';
 import { NodeFsAdapter } from '../../src/node.js';
 

@@ -29,6 +29,21 @@ runStorageConformance('IndexedDbAdapter (relaxed durability)', {
 
 const rec = (i: number) => JSON.stringify({ i });
 
+/** Every IndexedDB connection opened from now on (until `stop()`), by wrapping `indexedDB.open` in this page. */
+function watchConnections(): IDBDatabase[] & { stop(): void } {
+  const opened = [] as unknown as IDBDatabase[] & { stop(): void };
+  const original = indexedDB.open;
+  indexedDB.open = function (this: IDBFactory, ...args: Parameters<IDBFactory['open']>) {
+    const request = original.apply(this, args);
+    request.addEventListener('success', () => opened.push(request.result));
+    return request;
+  };
+  opened.stop = () => {
+    indexedDB.open = original;
+  };
+  return opened;
+}
+
 /** Every value stored in the database, by key, read with plain IndexedDB. */
 async function rawEntries(dbName: string): Promise<Array<[IDBValidKey, unknown]>> {
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -109,16 +124,21 @@ describe('IndexedDbAdapter', () => {
 
   it('reopens a connection closed underneath it and keeps appending', async () => {
     const dbName = freshName();
+    const connections = watchConnections();
     const a = new IndexedDbAdapter({ dbName });
     const s = await a.openSession('lost');
     await s.append([rec(0), rec(1)]);
-    await a.dropConnectionForTest();
+    // Close the adapter's live connection underneath it, without telling it (no close event fires).
+    const drop = () => connections.at(-1)!.close();
+    drop();
     await s.append([rec(2)]);
     expect(await readRecords(s)).toEqual([rec(0), rec(1), rec(2)]);
-    await a.dropConnectionForTest();
+    drop();
     expect(await s.readDoc('checkpoint')).toBeUndefined();
-    await a.dropConnectionForTest();
+    drop();
     await s.writeDoc('checkpoint', '{"v":2}');
+    expect(connections.length).toBe(4);
+    connections.stop();
     await a.close();
     const b = new IndexedDbAdapter({ dbName });
     const s2 = await b.openSession('lost');

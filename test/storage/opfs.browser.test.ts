@@ -85,24 +85,6 @@ describe('OpfsAdapter', () => {
       await b.close();
     }));
 
-  it('a short write (quota) rejects with StorageError, leaves the log unchanged, and the next append works', () =>
-    withRoot(async (root) => {
-      const a = new OpfsAdapter({ root });
-      const s = await a.openSession('quota');
-      await s.append([rec(0), rec(1)]);
-      await a.failNextWriteForTest('quota');
-      const err = await s.append([rec(2), rec(3), rec(4)]).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(StorageError);
-      expect((err as StorageError).message).toMatch(/short write/);
-      expect(s.length).toBe(2);
-      expect(await readRecords(s)).toEqual([rec(0), rec(1)]);
-      await s.append([rec(2)]);
-      expect(await readRecords(s)).toEqual([rec(0), rec(1), rec(2)]);
-      await a.close();
-      const dir = await sessionDir(root, 'quota');
-      expect(await fileText(dir, 'ops.jsonl')).toBe(`${rec(0)}\n${rec(1)}\n${rec(2)}\n`);
-    }));
-
   it('cuts a torn last line on open and appends on a clean line', () =>
     withRoot(async (root) => {
       const a = new OpfsAdapter({ root });
@@ -113,7 +95,7 @@ describe('OpfsAdapter', () => {
       await appendRaw(dir, 'ops.jsonl', '{"i":3,"pad":"x');
       const b = new OpfsAdapter({ root });
       const s2 = (await b.openSession('torn')) as OpfsSession;
-      expect(s2.recovery.truncatedBytes).toBe('{"i":3,"pad":"x'.length);
+      expect(s2.recovery.repair).toEqual({ action: 'truncated', offset: `${[rec(0), rec(1), rec(2)].join('\n')}\n`.length, bytes: '{"i":3,"pad":"x'.length });
       expect(s2.length).toBe(3);
       await s2.append([rec(3)]);
       expect(await readRecords(s2)).toEqual([rec(0), rec(1), rec(2), rec(3)]);

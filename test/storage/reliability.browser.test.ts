@@ -5,7 +5,7 @@ import { makeOpEntry } from '../../src/core/entry.js';
 import { OpLog } from '../../src/core/log.js';
 import { IndexedDbAdapter } from '../../src/storage/indexeddb/adapter.js';
 import { OpfsAdapter } from '../../src/storage/opfs/adapter.js';
-import type { StorageAdapter } from '../../src/storage/adapter.js';
+import type { StorageAdapter } from '../../src/core/storage-port.js';
 import type { OpfsSession } from '../../src/storage/opfs/session.js';
 import { readRecords } from '../../src/conformance.js';
 import { indexEntryOffset } from '../../src/storage/jsonl/index.js';

@@ -11,7 +11,7 @@ import { makeOpEntry } from '../../src/core/entry.js';
 import { InvalidCheckpointError, OpIdMismatchError, ClosedError } from '../../src/core/errors.js';
 import { OpLog } from '../../src/core/log.js';
 import type { OpEntry } from '../../src/core/types.js';
-import type { SessionStorage, StorageAdapter } from '../../src/storage/adapter.js';
+import type { SessionStorage, StorageAdapter } from '../../src/core/storage-port.js';
 import { MemoryAdapter } from '../../src/storage/memory.js';
 import { SharedOpLog, type AppendedOps } from '../../src/sync/tabs/shared-log.js';
 import { TAB_PROTOCOL, TAB_PROTOCOL_VERSION } from '../../src/sync/tabs/protocol.js';

@@ -1,6 +1,8 @@
 import { compareCodePoints } from '../../core/compare.js';
-import { ClosedError, SessionLockedError, StorageError } from '../../core/errors.js';
-import type { SessionStorage, StorageAdapter } from '../adapter.js';
+import { promisifyRequest } from 'idb-keyval';
+import { SessionLockedError, StorageError } from '../../core/errors.js';
+import type { SessionStorage, StorageAdapter } from '../../core/storage-port.js';
+import { OpenHandles } from '../open-handles.js';
 import { tryAcquireWebLock } from '../web-lock.js';
 import { IndexedDbSession } from './session.js';
 import { metaKey, STORE_NAME } from './layout.js';
@@ -34,8 +36,7 @@ export class IndexedDbAdapter implements StorageAdapter {
   readonly dbName: string;
   readonly durability: 'strict' | 'relaxed';
   private readonly store: KvStore;
-  private readonly handles = new Set<IndexedDbSession>();
-  private closed = false;
+  private readonly handles = new OpenHandles<IndexedDbSession>('IndexedDbAdapter');
 
   constructor(options: IndexedDbAdapterOptions = {}) {
     this.dbName = options.dbName ?? 'muse-oplog';
@@ -44,16 +45,15 @@ export class IndexedDbAdapter implements StorageAdapter {
   }
 
   async openSession(sessionId: string): Promise<SessionStorage> {
-    if (this.closed) throw new ClosedError('IndexedDbAdapter');
+    this.handles.assertOpen();
     const lockName = `muse-oplog:indexeddb:${this.dbName}:${sessionId}`;
     const lock = await tryAcquireWebLock(lockName);
     if (!lock) throw new SessionLockedError(sessionId, lockName);
     try {
-      const handle = await IndexedDbSession.open(this.store, sessionId, this.durability, lock, () =>
-        this.handles.delete(handle),
+      const handle: IndexedDbSession = await IndexedDbSession.open(this.store, sessionId, this.durability, lock, () =>
+        this.handles.forget(handle),
       );
-      this.handles.add(handle);
-      return handle;
+      return this.handles.add(handle);
     } catch (err) {
       await lock.release();
       throw err instanceof StorageError ? err : new StorageError(`IndexedDB: cannot open session: ${String(err)}`, { cause: err });
@@ -61,28 +61,13 @@ export class IndexedDbAdapter implements StorageAdapter {
   }
 
   async listSessions(): Promise<string[]> {
-    if (this.closed) throw new ClosedError('IndexedDbAdapter');
+    this.handles.assertOpen();
     const range = IDBKeyRange.bound(metaKey(''), ['m', []]);
-    const keys = await this.store.run('readonly', 'default', (s) => promiseOf(s.getAllKeys(range)));
+    const keys = await this.store.run('readonly', 'default', (s) => promisifyRequest(s.getAllKeys(range)));
     return keys.map((k) => (k as [string, string])[1]).sort(compareCodePoints);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await Promise.all([...this.handles].map((h) => h.close()));
-    this.closed = true;
-    this.store.close();
+  close(): Promise<void> {
+    return this.handles.closeAll(() => this.store.close());
   }
-
-  /** Test hook: close the IndexedDB connection underneath, as the browser does when it drops one. */
-  dropConnectionForTest(): Promise<void> {
-    return this.store.dropConnectionForTest();
-  }
-}
-
-function promiseOf<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
 }

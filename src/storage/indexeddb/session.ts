@@ -1,6 +1,8 @@
-import { GroupCommit } from '../group-commit.js';
+import { promisifyRequest as request } from 'idb-keyval';
+import { AppendOrder } from '../append-order.js';
 import { ClosedError, StorageError } from '../../core/errors.js';
-import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
+import type { SessionStorage } from '../../core/storage-port.js';
+import { assertDocName, clampRange } from '../session-rules.js';
 import type { HeldLock } from '../web-lock.js';
 import { CHUNK, chunkKey, docKey, metaKey, REWRITE_BELOW, splitChunk, type SessionMeta } from './layout.js';
 import { committed, type KvStore, type TxDurability } from './store.js';
@@ -22,7 +24,7 @@ const RETRYABLE = new Set(['AbortError', 'UnknownError', 'InvalidStateError', 'T
 export class IndexedDbSession implements SessionStorage {
   private _length: number;
   private tail: Tail | undefined;
-  private readonly appends: GroupCommit;
+  private readonly appends: AppendOrder;
   private closed = false;
   private stored: boolean;
 
@@ -35,7 +37,7 @@ export class IndexedDbSession implements SessionStorage {
     meta: SessionMeta | undefined,
     tail: Tail | undefined,
   ) {
-    this.appends = new GroupCommit((records) => this.commit(records), JSON.stringify(sessionId));
+    this.appends = new AppendOrder((records) => this.commit(records), JSON.stringify(sessionId));
     this._length = meta?.length ?? 0;
     this.stored = meta !== undefined;
     this.tail = tail;
@@ -215,13 +217,6 @@ export class IndexedDbSession implements SessionStorage {
 
 function sessionChunks(sessionId: string): IDBKeyRange {
   return IDBKeyRange.bound(chunkKey(sessionId, 0), chunkKey(sessionId, Number.MAX_SAFE_INTEGER));
-}
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
 }
 
 function toStorageError(what: string, err: unknown): StorageError {

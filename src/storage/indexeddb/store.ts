@@ -25,8 +25,6 @@ export interface KvStore {
   readonly useStore: UseStore;
   /** Close the connection (a later `run` reopens it). */
   close(): void;
-  /** Test hook: close the live connection without telling this store, as a lost connection would. */
-  dropConnectionForTest(): Promise<void>;
 }
 
 export function openKvStore(dbName: string, storeName: string): KvStore {
@@ -100,9 +98,6 @@ export function openKvStore(dbName: string, storeName: string): KvStore {
       const p = dbp;
       dbp = undefined;
       p?.then((db) => db.close(), () => {});
-    },
-    async dropConnectionForTest() {
-      if (dbp) (await dbp).close();
     },
   };
 }

@@ -1,3 +1,5 @@
+import { NEWLINE } from './lines.js';
+
 const encoder = new TextEncoder();
 
 /**
@@ -21,7 +23,7 @@ export function encodeRecords(
     const position = firstPosition + k;
     if (position % stride === 0) starts.push([position, at]);
     at += encoder.encodeInto(r, out.subarray(at)).written;
-    out[at++] = 0x0a;
+    out[at++] = NEWLINE;
   });
   return { bytes: out.subarray(0, at), starts };
 }

@@ -1,9 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareCodePoints } from '../../core/compare.js';
-import { ClosedError, StorageError } from '../../core/errors.js';
+import { StorageError } from '../../core/errors.js';
+import { OpenHandles } from '../open-handles.js';
 import { assertValidSessionId } from '../../core/session-id.js';
-import type { StorageAdapter } from '../adapter.js';
+import type { StorageAdapter } from '../../core/storage-port.js';
 import { DEFAULT_STRIDE } from '../jsonl/index.js';
 import { breakLock, type LockOwner } from './lock.js';
 import { isStoredFile, opLogDir, sessionPaths } from './paths.js';
@@ -49,8 +50,7 @@ export class NodeFsAdapter implements StorageAdapter {
   readonly kind = 'node-fs';
   readonly durability: Durability;
   private readonly stride: number;
-  private readonly handles = new Set<NodeFsSession>();
-  private closed = false;
+  private readonly handles = new OpenHandles<NodeFsSession>('NodeFsAdapter');
 
   constructor(
     readonly rootDir: string,
@@ -69,16 +69,15 @@ export class NodeFsAdapter implements StorageAdapter {
   }
 
   async openSession(sessionId: string): Promise<NodeFsSession> {
-    if (this.closed) throw new ClosedError('NodeFsAdapter');
+    this.handles.assertOpen();
     assertValidSessionId(sessionId); // it becomes a folder name
-    const session = await NodeFsSession.open(
+    const session: NodeFsSession = await NodeFsSession.open(
       sessionId,
       sessionPaths(this.rootDir, sessionId),
       { durability: this.durability, stride: this.stride },
-      () => this.handles.delete(session),
+      () => this.handles.forget(session),
     );
-    this.handles.add(session);
-    return session;
+    return this.handles.add(session);
   }
 
   /**
@@ -116,9 +115,8 @@ export class NodeFsAdapter implements StorageAdapter {
     return out.sort(compareCodePoints);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all([...this.handles].map((h) => h.close()));
+  close(): Promise<void> {
+    return this.handles.closeAll();
   }
 }
 

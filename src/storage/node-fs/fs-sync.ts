@@ -1,27 +1,23 @@
-import { fdatasync, readSync, writeSync } from 'node:fs';
+import { fdatasync, fstatSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import type { RandomAccessFile } from '../jsonl/index.js';
 
 export const fdatasyncAsync = promisify(fdatasync);
 
-/** Write all of `bytes` at `position` (pwrite), looping over short writes. */
-export function writeFully(fd: number, bytes: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < bytes.length) {
-    done += writeSync(fd, bytes, done, bytes.length - done, position + done);
-  }
-}
-
-/** Read up to `length` bytes at `position`; fewer only at end of file. */
-export function readAt(fd: number, length: number, position: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, out, done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done === length ? out : out.subarray(0, done);
+/**
+ * An open file as the JSON-lines format's `RandomAccessFile`: positioned
+ * reads and writes (pread/pwrite, synchronous: page-cache work of
+ * microseconds that keeps call order trivially), and fdatasync off the event loop.
+ */
+export function fdFile(fd: number): RandomAccessFile {
+  return {
+    size: () => fstatSync(fd).size,
+    read: (into, at) => readSync(fd, into, 0, into.length, at),
+    write: (bytes, at) => writeSync(fd, bytes, 0, bytes.length, at),
+    truncate: (size) => ftruncateSync(fd, size),
+    sync: () => fdatasyncAsync(fd),
+  };
 }
 
 /** fsync a directory so a created, renamed or removed entry in it survives a crash. */

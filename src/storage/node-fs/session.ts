@@ -2,28 +2,27 @@
  * One open session of a NodeFsAdapter: ops.jsonl (one record per line), its
  * sparse index, its documents, and the writer lock.
  *
- * Appends: calls are queued in call order; everything queued while a write
- * or an fdatasync is in flight goes out in the next single write(2) (and,
- * with durability 'fsync', one fdatasync): group commit. The write itself is
- * synchronous (a write to the page cache; it keeps call order trivially and
- * costs microseconds), the fdatasync runs off the event loop. A failed write
- * or sync truncates the file back to where it was, so each call is all or
- * nothing.
+ * Appends: calls are applied in call order (`AppendOrder`), one write(2)
+ * and, with durability 'fsync', one fdatasync per write; calls made while a
+ * write is in flight go out together in the next one (`OpLog` gathers its
+ * own and never has two in flight: the group commit happens once). The write
+ * itself is synchronous (a write to the page cache, microseconds), the
+ * fdatasync runs off the event loop. The file format and its all-or-nothing
+ * rule are `JsonlLog`'s.
  */
-import { closeSync, constants, ftruncateSync, openSync, read as readCb, unlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, read as readCb } from 'node:fs';
 import { mkdir, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ClosedError, OpLogError, StorageError } from '../../core/errors.js';
-import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
-import { GroupCommit } from '../group-commit.js';
-import { encodeRecords, LineSplitter } from '../jsonl/index.js';
+import type { SessionStorage } from '../../core/storage-port.js';
+import { assertDocName, clampRange } from '../session-rules.js';
+import { AppendOrder } from '../append-order.js';
+import { JsonlLog, LineSplitter, type Recovery, type TailRepair } from '../jsonl/index.js';
 import { readDocFile, writeDocFile } from './docs.js';
-import { fdatasyncAsync, fsyncDir, readAt, writeFully } from './fs-sync.js';
+import { fdFile, fsyncDir } from './fs-sync.js';
 import { acquireLock, type FileLock } from './lock.js';
-import type { LineIndex } from './line-index.js';
 import { isDocTemp, isLockLeftover, sessionFiles, type SessionPaths } from './paths.js';
-import { indexLog, recoverLog, type TailRepair } from './recover.js';
 
 export type Durability = 'os' | 'fsync';
 
@@ -39,18 +38,16 @@ const FIRST_READ_CHUNK = 64 * 1024;
 const MAX_READ_CHUNK = 256 * 1024;
 
 export class NodeFsSession implements SessionStorage {
-  private fd: number | undefined;
-  private index: LineIndex | undefined;
-  private size = 0;
-  private count = 0;
-  private readonly appends: GroupCommit;
+  /** ops.jsonl and ops.idx, open once the log file exists (created on the first append). */
+  private files: { fd: number; idxFd: number; log: JsonlLog } | undefined;
+  private readonly appends: AppendOrder;
   private readsInFlight = 0;
   private readsDone: (() => void) | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   /** What open repaired at the end of ops.jsonl (a torn or unterminated last line), if anything. */
   repair: TailRepair | undefined;
-  /** write(2) and fdatasync(2) calls made for appends since open (group commit makes them fewer than appends). */
+  /** write(2) and fdatasync(2) calls made for appends since open (fewer than `append` calls when calls arrive while one is in flight). */
   readonly stats = { writes: 0, syncs: 0 };
 
   private constructor(
@@ -62,7 +59,7 @@ export class NodeFsSession implements SessionStorage {
     private readonly lock: FileLock,
     private readonly onClose: () => void,
   ) {
-    this.appends = new GroupCommit((records) => this.write(records), JSON.stringify(sessionId));
+    this.appends = new AppendOrder((records) => this.write(records), JSON.stringify(sessionId));
   }
 
   /**
@@ -105,12 +102,17 @@ export class NodeFsSession implements SessionStorage {
   }
 
   get length(): number {
-    return this.count;
+    return this.files?.log.length ?? 0;
+  }
+
+  /** Records known to be fdatasync'ed (with durability 'os', a document write syncs the rest first). */
+  get durableLength(): number {
+    return this.files?.log.syncedLength ?? 0;
   }
 
   /** Bytes of complete records in ops.jsonl. */
   get byteLength(): number {
-    return this.size;
+    return this.files?.log.size ?? 0;
   }
 
   append(records: readonly string[]): Promise<void> {
@@ -119,15 +121,11 @@ export class NodeFsSession implements SessionStorage {
 
   async *read(from: number, to?: number): AsyncIterable<readonly string[]> {
     this.assertOpen();
-    const [start, end] = clampRange(this.count, from, to);
+    const [start, end] = clampRange(this.length, from, to);
     if (start >= end) return;
-    const fd = this.fd!;
-    const stride = this.options.stride;
-    const j = Math.floor(start / stride);
-    let offset = this.index!.offsetOf(j);
-    if (offset > 0 && readAt(fd, 1, offset - 1)[0] !== 0x0a) offset = this.rebuildIndex(j);
-    let position = j * stride;
-    const limit = this.size;
+    const { fd, log } = this.files!;
+    let { offset, line: position } = log.locate(start);
+    const limit = log.size;
     const splitter = new LineSplitter();
     let chunkSize = FIRST_READ_CHUNK;
     let buffer = Buffer.allocUnsafe(Math.min(chunkSize, limit - offset));
@@ -162,10 +160,8 @@ export class NodeFsSession implements SessionStorage {
     this.assertOpen();
     if (typeof text !== 'string') throw new TypeError('document text must be a string');
     try {
-      // A checkpoint must never count records that could still be lost: sync them first.
-      if (name === 'checkpoint' && this.fd !== undefined && this.options.durability === 'os') {
-        await fdatasyncAsync(this.fd);
-      }
+      // The contract: a document is durable no earlier than the appends made before it.
+      await this.files?.log.sync();
       await writeDocFile(this.paths.dir, name, text);
     } catch (err) {
       throw new StorageError(`cannot write ${name} for session ${this.sessionId}`, { cause: err });
@@ -190,22 +186,19 @@ export class NodeFsSession implements SessionStorage {
   // ------------------------------------------------------------------
 
   private async recover(): Promise<void> {
+    let fd: number;
     try {
-      this.fd = openSync(this.paths.ops, constants.O_RDWR);
+      fd = openSync(this.paths.ops, constants.O_RDWR);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    const found = await recoverLog(this.fd, this.paths.index, this.options.stride, this.options.durability === 'fsync');
-    this.index = found.index;
-    this.size = found.size;
-    this.count = found.length;
-    this.repair = found.repair;
+    this.repair = (await this.openLog(fd)).repair;
   }
 
   /** ops.jsonl and its index, created on the first append. */
-  private async ensureFile(): Promise<number> {
-    if (this.fd !== undefined) return this.fd;
+  private async ensureFile(): Promise<JsonlLog> {
+    if (this.files) return this.files.log;
     const fd = openSync(this.paths.ops, constants.O_RDWR | constants.O_CREAT, 0o644);
     try {
       if (this.options.durability === 'fsync') {
@@ -216,64 +209,46 @@ export class NodeFsSession implements SessionStorage {
           if (dir === stop || dirname(dir) === dir) break;
         }
       }
-      // Normally empty; if another writer created it meanwhile, take its records as they are.
-      const found = await recoverLog(fd, this.paths.index, this.options.stride, false);
-      this.index = found.index;
-      this.size = found.size;
-      this.count = found.length;
     } catch (err) {
       closeSync(fd);
       throw err;
     }
-    this.fd = fd;
-    return fd;
+    // Normally empty; if another writer created it meanwhile, take its records as they are.
+    await this.openLog(fd);
+    return this.files!.log;
   }
 
-  private async write(records: readonly string[]): Promise<void> {
-    const fd = await this.ensureFile();
-    const start = this.size;
-    const { bytes, starts } = encodeRecords(records, this.count, this.options.stride);
+  /** Recover the log open as `fd` (see `JsonlLog.recover`); closes `fd` when that fails. */
+  private async openLog(fd: number): Promise<Recovery> {
+    let idxFd: number | undefined;
     try {
-      writeFully(fd, bytes, start);
-      this.stats.writes++;
-      if (this.options.durability === 'fsync') {
-        await fdatasyncAsync(fd);
-        this.stats.syncs++;
-      }
+      idxFd = openSync(this.paths.index, constants.O_RDWR | constants.O_CREAT, 0o644);
+      const log = new JsonlLog(fdFile(fd), fdFile(idxFd), this.options.stride, `ops.jsonl of ${JSON.stringify(this.sessionId)}`);
+      const recovery = await log.recover();
+      this.files = { fd, idxFd, log };
+      return recovery;
     } catch (err) {
-      try {
-        ftruncateSync(fd, start); // all or nothing
-      } catch {
-        // the next open cuts whatever is left past the last complete line, or reports it
-      }
-      throw new StorageError(`append to ${this.sessionId} failed`, { cause: err });
+      if (idxFd !== undefined) closeSync(idxFd);
+      closeSync(fd);
+      throw err;
     }
-    this.size = start + bytes.length;
-    this.count += records.length;
-    this.index!.add(
-      starts.map(([position, offset]) => [position, start + offset] as const),
-      fd,
-    );
   }
 
-  /**
-   * The index entry about to be used does not start a line: ops.jsonl was
-   * changed under the index. Rebuild the index from the log (synchronously,
-   * between two writes) and return entry `j` of the new one.
-   */
-  private rebuildIndex(j: number): number {
-    this.index!.close();
-    try {
-      unlinkSync(this.paths.index);
-    } catch {
-      // rebuilt from scratch either way
+  /** One write(2) (and with 'fsync' one fdatasync); synchronous once the file exists and the durability is 'os'. */
+  private write(records: readonly string[]): void | Promise<void> {
+    if (!this.files) {
+      return this.ensureFile().then(
+        () => this.write(records),
+        (err: unknown) => {
+          throw new StorageError(`cannot create ops.jsonl of session ${JSON.stringify(this.sessionId)}`, { cause: err });
+        },
+      );
     }
-    const { length, index } = indexLog(this.fd!, this.paths.index, this.options.stride, this.size);
-    this.index = index;
-    if (length !== this.count) {
-      throw new StorageError(`ops.jsonl of ${this.sessionId} changed under this session (${length} records, expected ${this.count})`);
-    }
-    return index.offsetOf(j);
+    const durable = this.options.durability === 'fsync';
+    const done = this.files.log.append(records, durable);
+    this.stats.writes++;
+    if (!durable) return;
+    return (done as Promise<void>).then(() => void this.stats.syncs++);
   }
 
   /** Read into `buffer` (reused by the caller: LineSplitter copies what it keeps). */
@@ -290,11 +265,12 @@ export class NodeFsSession implements SessionStorage {
   /** Close files, drop the lock, and remove the session folder again if this open created it and nothing was stored. */
   private async release(): Promise<void> {
     try {
-      this.index?.close();
-      if (this.fd !== undefined) closeSync(this.fd);
+      if (this.files) {
+        closeSync(this.files.idxFd);
+        closeSync(this.files.fd);
+      }
     } finally {
-      this.fd = undefined;
-      this.index = undefined;
+      this.files = undefined;
       try {
         await this.lock.release();
       } finally {

@@ -1,6 +1,7 @@
 import { compareCodePoints } from '../../core/compare.js';
-import { ClosedError, SessionLockedError } from '../../core/errors.js';
-import type { SessionStorage, StorageAdapter } from '../adapter.js';
+import { SessionLockedError } from '../../core/errors.js';
+import type { SessionStorage, StorageAdapter } from '../../core/storage-port.js';
+import { OpenHandles } from '../open-handles.js';
 import type { OpenResult } from './protocol.js';
 import { OpfsSession } from './session.js';
 import { tryAcquireWebLock } from '../web-lock.js';
@@ -40,8 +41,7 @@ export class OpfsAdapter implements StorageAdapter {
   readonly durability: 'flush' | 'none';
   private readonly rootPath: string[];
   private client: WorkerClient | undefined;
-  private readonly handles = new Set<OpfsSession>();
-  private closed = false;
+  private readonly handles = new OpenHandles<OpfsSession>('OpfsAdapter');
 
   constructor(options: OpfsAdapterOptions = {}) {
     this.rootPath = (options.root ?? '').split('/').filter((p) => p.length > 0);
@@ -62,28 +62,26 @@ export class OpfsAdapter implements StorageAdapter {
       opened = await client.call<OpenResult>({ type: 'open', root: this.rootPath, session: sessionId });
     } catch (err) {
       await lock.release();
-      throw toError(err, sessionId, 'open');
+      throw toError(err, 'open');
     }
-    const handle = new OpfsSession(client, sessionId, this.durability === 'flush', opened, lock, () => this.handles.delete(handle));
-    this.handles.add(handle);
-    return handle;
+    const handle: OpfsSession = new OpfsSession(client, sessionId, this.durability === 'flush', opened, lock, () => this.handles.forget(handle));
+    return this.handles.add(handle);
   }
 
   async listSessions(): Promise<string[]> {
     const names = await this.worker()
       .call<string[]>({ type: 'list', root: this.rootPath })
       .catch((err: unknown) => {
-        throw toError(err, '', 'listSessions');
+        throw toError(err, 'listSessions');
       });
     return names.sort(compareCodePoints);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await Promise.all([...this.handles].map((h) => h.close()));
-    this.closed = true;
-    this.client?.terminate();
-    this.client = undefined;
+  close(): Promise<void> {
+    return this.handles.closeAll(() => {
+      this.client?.terminate();
+      this.client = undefined;
+    });
   }
 
   /**
@@ -98,17 +96,12 @@ export class OpfsAdapter implements StorageAdapter {
     await this.worker()
       .call({ type: 'probe', root: this.rootPath })
       .catch((err: unknown) => {
-        throw toError(err, '', 'probe');
+        throw toError(err, 'probe');
       });
   }
 
-  /** Test hook: the next append of `sessionId` writes only half its bytes, as a browser over quota does. */
-  async failNextWriteForTest(sessionId: string): Promise<void> {
-    await this.worker().call({ type: 'failNextWrite', session: sessionId });
-  }
-
   private worker(): WorkerClient {
-    if (this.closed) throw new ClosedError('OpfsAdapter');
+    this.handles.assertOpen();
     this.client ??= new WorkerClient();
     return this.client;
   }

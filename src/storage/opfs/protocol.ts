@@ -1,3 +1,5 @@
+import type { WireError } from '../../core/wire-error.js';
+
 /**
  * Messages between `OpfsAdapter` (main thread) and its dedicated worker.
  * Every request carries an `id`; the worker answers each with exactly one
@@ -12,18 +14,10 @@ export type Request =
   | { id: number; type: 'writeDoc'; session: string; name: string; text: string; flush: boolean }
   | { id: number; type: 'close'; session: string }
   | { id: number; type: 'list'; root: string[] }
-  | { id: number; type: 'probe'; root: string[] }
-  /** Test hook: make the next append's write of `session` stop after half its bytes, as a full disk does. */
-  | { id: number; type: 'failNextWrite'; session: string };
+  | { id: number; type: 'probe'; root: string[] };
 
-export interface OpenResult {
-  length: number;
-  /** Bytes in ops.jsonl after recovery. */
-  size: number;
-  /** What recovery did: bytes cut off a torn last line, whether the sparse index was rebuilt. */
-  truncatedBytes: number;
-  indexRebuilt: boolean;
-}
+/** What open found and repaired (see `JsonlLog.recover`). */
+export type { Recovery as OpenResult } from '../jsonl/index.js';
 
 export interface ReadResult {
   /** Exactly `count` complete lines, each ending in '\n' (transferred, not copied). */
@@ -36,11 +30,3 @@ export interface ReadResult {
 export type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: WireError };
-
-/** An error as it crosses the worker boundary; `kind` says which typed error to rebuild. */
-export interface WireError {
-  kind: 'locked' | 'storage' | 'type' | 'range' | 'other';
-  message: string;
-  /** DOMException name of the underlying failure, e.g. 'QuotaExceededError'. */
-  cause?: string;
-}

@@ -1,6 +1,7 @@
-import { ClosedError } from '../../core/errors.js';
-import { GroupCommit } from '../group-commit.js';
-import { assertDocName, clampRange, type SessionStorage } from '../adapter.js';
+import { ClosedError, StorageError } from '../../core/errors.js';
+import { AppendOrder } from '../append-order.js';
+import type { SessionStorage } from '../../core/storage-port.js';
+import { assertDocName, clampRange } from '../session-rules.js';
 import type { OpenResult, ReadResult } from './protocol.js';
 import type { HeldLock } from '../web-lock.js';
 import { toError, type WorkerClient } from './worker-client.js';
@@ -14,7 +15,7 @@ const decoder = new TextDecoder();
 /** The main thread's handle on one session; the file work happens in the worker. */
 export class OpfsSession implements SessionStorage {
   private _length: number;
-  private readonly appends: GroupCommit;
+  private readonly appends: AppendOrder;
   private closed = false;
   /** What recovery did on open (bytes cut from a torn tail, index rebuilt): for diagnostics and tests. */
   readonly recovery: OpenResult;
@@ -27,7 +28,7 @@ export class OpfsSession implements SessionStorage {
     private readonly lock: HeldLock,
     private readonly onClose: () => void,
   ) {
-    this.appends = new GroupCommit((records) => this.commit(records), JSON.stringify(sessionId));
+    this.appends = new AppendOrder((records) => this.commit(records), JSON.stringify(sessionId));
     this._length = opened.length;
     this.recovery = opened;
   }
@@ -45,7 +46,7 @@ export class OpfsSession implements SessionStorage {
     try {
       this._length = await this.client.call<number>({ type: 'append', session: this.sessionId, records: records as string[], flush: this.flush });
     } catch (err) {
-      throw toError(err, this.sessionId, 'append');
+      throw toError(err, 'append');
     }
   }
 
@@ -65,9 +66,9 @@ export class OpfsSession implements SessionStorage {
           count: Math.min(READ_BATCH, end - position),
         });
       } catch (err) {
-        throw toError(err, this.sessionId, 'read');
+        throw toError(err, 'read');
       }
-      if (r.count === 0) throw toError({ kind: 'storage', message: `ops.jsonl ends before record ${position}` }, this.sessionId, 'read');
+      if (r.count === 0) throw new StorageError(`OPFS read failed: ops.jsonl of ${JSON.stringify(this.sessionId)} ends before record ${position}`);
       const lines = decoder.decode(r.bytes).split('\n');
       lines.pop(); // after the last '\n'
       yield lines;
@@ -82,7 +83,7 @@ export class OpfsSession implements SessionStorage {
     try {
       return await this.client.call<string | undefined>({ type: 'readDoc', session: this.sessionId, name });
     } catch (err) {
-      throw toError(err, this.sessionId, 'readDoc');
+      throw toError(err, 'readDoc');
     }
   }
 
@@ -93,7 +94,7 @@ export class OpfsSession implements SessionStorage {
     try {
       await this.client.call({ type: 'writeDoc', session: this.sessionId, name, text, flush: this.flush });
     } catch (err) {
-      throw toError(err, this.sessionId, 'writeDoc');
+      throw toError(err, 'writeDoc');
     }
   }
 

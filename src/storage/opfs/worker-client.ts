@@ -1,5 +1,6 @@
-import { ClosedError, SessionLockedError, StorageError } from '../../core/errors.js';
-import type { Reply, Request, WireError } from './protocol.js';
+import { ClosedError, StorageError } from '../../core/errors.js';
+import { fromWireError, type WireError } from '../../core/wire-error.js';
+import type { Reply, Request } from './protocol.js';
 
 type Pending = { resolve(value: unknown): void; reject(err: unknown): void };
 /** A request without its id: the client numbers them. */
@@ -72,17 +73,7 @@ export class WorkerClient {
 }
 
 /** Rebuild a typed error from a worker reply (or pass through one made on this side). */
-export function toError(err: unknown, sessionId: string, what: string): Error {
+export function toError(err: unknown, what: string): Error {
   if (err instanceof Error) return err;
-  const wire = err as WireError;
-  switch (wire.kind) {
-    case 'locked':
-      return new SessionLockedError(sessionId, `opfs:${sessionId}/ops.jsonl`, wire.message);
-    case 'type':
-      return new TypeError(wire.message);
-    case 'range':
-      return new RangeError(wire.message);
-    default:
-      return new StorageError(`OPFS ${what} failed: ${wire.message}`, { cause: wire.cause });
-  }
+  return fromWireError(err as WireError, `OPFS ${what} failed`);
 }

@@ -3,28 +3,24 @@
  * handle (one pair per open session: ops.jsonl and ops.idx), and answers the
  * main thread's requests (`protocol.ts`) one at a time, in arrival order.
  */
-import { errorName, opfsRoot, type IterableDirectory, type SyncFileHandle } from './fs-types.js';
-import { LogFile, WriteFailure } from './log-file.js';
-import type { Reply, Request, WireError } from './protocol.js';
+import { SessionLockedError, StorageError } from '../../core/errors.js';
+import { toWireError } from '../../core/wire-error.js';
+import { DEFAULT_STRIDE, JsonlLog, type RandomAccessFile, type Recovery } from '../jsonl/index.js';
+import { errorName, opfsRoot, type IterableDirectory, type SyncAccessHandle, type SyncFileHandle } from './fs-types.js';
+import type { Reply, Request } from './protocol.js';
+
+/** A read batch stops growing past this many bytes (it always holds at least one record). */
+const MAX_BATCH_BYTES = 4 << 20;
 
 interface OpenSession {
   base: FileSystemDirectoryHandle;
   dir: FileSystemDirectoryHandle;
-  log: LogFile;
+  log: JsonlLog;
+  handles: [SyncAccessHandle, SyncAccessHandle];
 }
 
 const sessions = new Map<string, OpenSession>();
 const encoder = new TextEncoder();
-
-class Failure extends Error {
-  constructor(
-    readonly kind: WireError['kind'],
-    message: string,
-    readonly causeName?: string,
-  ) {
-    super(message);
-  }
-}
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<Request>) => void) | null;
@@ -52,7 +48,7 @@ scope.onmessage = (event) => {
 /** Answer one request; a promise when it has asynchronous work left. */
 function run(req: Request): Promise<void> | undefined {
   const transfer: Transferable[] = [];
-  const fail = (err: unknown) => scope.postMessage({ id: req.id, ok: false, error: toWire(err) });
+  const fail = (err: unknown) => scope.postMessage({ id: req.id, ok: false, error: toWireError(err) });
   let value: unknown;
   try {
     value = dispatch(req, transfer);
@@ -75,7 +71,7 @@ function dispatch(req: Request, transfer: Transferable[]): unknown {
       return s.log.length;
     }
     case 'read': {
-      const r = get(req.session).log.read(req.position, req.offset, req.count);
+      const r = get(req.session).log.readLines(req.position, req.offset, req.count, MAX_BATCH_BYTES);
       const whole = r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength;
       const bytes = (whole ? r.bytes : r.bytes.slice()).buffer as ArrayBuffer;
       transfer.push(bytes);
@@ -83,23 +79,24 @@ function dispatch(req: Request, transfer: Transferable[]): unknown {
     }
     case 'readDoc':
       return readDoc(get(req.session).dir, req.name);
-    case 'writeDoc':
-      return writeDoc(get(req.session).dir, req.name, req.text, req.flush);
+    case 'writeDoc': {
+      const s = get(req.session);
+      // The contract: a document is durable no earlier than the appends made before it.
+      if (s.log.unsynced) s.log.sync();
+      return writeDoc(s.dir, req.name, req.text, req.flush);
+    }
     case 'close':
       return close(req.session);
     case 'list':
       return list(req.root);
     case 'probe':
       return probe(req.root);
-    case 'failNextWrite':
-      get(req.session).log.failNextWrite = true;
-      return undefined;
   }
 }
 
 function get(session: string): OpenSession {
   const s = sessions.get(session);
-  if (!s) throw new Failure('other', `session ${JSON.stringify(session)} is not open in the OPFS worker`);
+  if (!s) throw new StorageError(`session ${JSON.stringify(session)} is not open in the OPFS worker`);
   return s;
 }
 
@@ -116,24 +113,24 @@ async function opLogDir(root: string[], create: boolean): Promise<FileSystemDire
 }
 
 async function open(root: string[], session: string) {
-  if (sessions.has(session)) throw new Failure('locked', `session ${JSON.stringify(session)} is open in this worker`);
+  if (sessions.has(session)) throw new SessionLockedError(session, lockName(session), 'open in this worker');
   const base = (await opLogDir(root, true))!;
   const dir = await base.getDirectoryHandle(session, { create: true });
   const opsFile = (await dir.getFileHandle('ops.jsonl', { create: true })) as SyncFileHandle;
   const ops = await opsFile.createSyncAccessHandle().catch((err: unknown) => {
     // Another tab (or worker) holds the file: sync access handles are exclusive.
     if (errorName(err) === 'NoModificationAllowedError' || errorName(err) === 'InvalidStateError') {
-      throw new Failure('locked', `ops.jsonl of ${JSON.stringify(session)} is open elsewhere`);
+      throw new SessionLockedError(session, lockName(session), 'ops.jsonl is open elsewhere');
     }
     throw err;
   });
   try {
     const idxFile = (await dir.getFileHandle('ops.idx', { create: true })) as SyncFileHandle;
     const idx = await idxFile.createSyncAccessHandle();
-    const log = new LogFile(ops, idx);
+    const log = new JsonlLog(handleFile(ops), handleFile(idx), DEFAULT_STRIDE, `ops.jsonl of ${JSON.stringify(session)}`);
     try {
-      const result = log.recover();
-      sessions.set(session, { base, dir, log });
+      const result = log.recover() as Recovery; // synchronous: flush() is
+      sessions.set(session, { base, dir, log, handles: [ops, idx] });
       return result;
     } catch (err) {
       idx.close();
@@ -150,7 +147,11 @@ async function close(session: string): Promise<void> {
   if (!s) return;
   sessions.delete(session);
   const empty = s.log.length === 0;
-  s.log.close();
+  try {
+    s.handles[0].close();
+  } finally {
+    s.handles[1].close();
+  }
   // A session that never stored anything leaves no folder (listSessions, like the reference, lists folders).
   if (empty && !(await hasDocs(s.dir))) await s.base.removeEntry(session, { recursive: true }).catch(() => {});
 }
@@ -206,7 +207,7 @@ async function writeDoc(dir: FileSystemDirectoryHandle, name: string, text: stri
     h.truncate(0);
     const written = h.write(bytes, { at: 0 });
     if (written !== bytes.length) {
-      throw new Failure('storage', `short write of ${name}: ${written} of ${bytes.length} bytes (storage quota exceeded?)`, 'QuotaExceededError');
+      throw new StorageError(`short write of ${name}: ${written} of ${bytes.length} bytes (storage quota exceeded?)`);
     }
     if (flush) h.flush();
   } catch (err) {
@@ -225,14 +226,14 @@ async function probe(root: string[]): Promise<void> {
   const name = `.muse-oplog-probe-${Math.random().toString(36).slice(2)}`;
   const fh = (await dir.getFileHandle(name, { create: true })) as SyncFileHandle;
   try {
-    if (typeof fh.createSyncAccessHandle !== 'function') throw new Failure('storage', 'no createSyncAccessHandle');
+    if (typeof fh.createSyncAccessHandle !== 'function') throw new StorageError('no createSyncAccessHandle');
     const h = await fh.createSyncAccessHandle();
     try {
       const bytes = encoder.encode('probe\n');
-      if (h.write(bytes, { at: 0 }) !== bytes.length) throw new Failure('storage', 'probe write was short');
+      if (h.write(bytes, { at: 0 }) !== bytes.length) throw new StorageError('probe write was short');
       h.flush();
       const back = new Uint8Array(bytes.length);
-      if (h.read(back, { at: 0 }) !== bytes.length || back[0] !== bytes[0]) throw new Failure('storage', 'probe read back differs');
+      if (h.read(back, { at: 0 }) !== bytes.length || back[0] !== bytes[0]) throw new StorageError('probe read back differs');
     } finally {
       h.close();
     }
@@ -241,12 +242,18 @@ async function probe(root: string[]): Promise<void> {
   }
 }
 
-function toWire(err: unknown): WireError {
-  if (err instanceof Failure) return { kind: err.kind, message: err.message, cause: err.causeName };
-  if (err instanceof WriteFailure) return { kind: 'storage', message: err.message, cause: err.causeName };
-  if (err instanceof TypeError) return { kind: 'type', message: err.message };
-  if (err instanceof RangeError) return { kind: 'range', message: err.message };
-  const name = errorName(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return { kind: 'storage', message: name ? `${name}: ${message}` : message, cause: name };
+/** What a SessionLockedError from the worker names: the session's exclusive file. */
+function lockName(session: string): string {
+  return `opfs:${session}/ops.jsonl`;
+}
+
+/** A sync access handle as the JSON-lines format's file. */
+function handleFile(h: SyncAccessHandle): RandomAccessFile {
+  return {
+    size: () => h.getSize(),
+    read: (into, at) => h.read(into, { at }),
+    write: (bytes, at) => h.write(bytes, { at }),
+    truncate: (size) => h.truncate(size),
+    sync: () => h.flush(),
+  };
 }

@@ -8,19 +8,7 @@
  * allowed to throw inside the tab.
  */
 import { assertOpEntry } from '../../core/entry.js';
-import {
-  CanonicalJsonError,
-  ClosedError,
-  CorruptRecordError,
-  InvalidCheckpointError,
-  InvalidEntryError,
-  InvalidSessionIdError,
-  OpIdMismatchError,
-  OpLogError,
-  SessionLockedError,
-  StorageError,
-  type OpLogErrorCode,
-} from '../../core/errors.js';
+import { isWireError, type WireError } from '../../core/wire-error.js';
 import type { OpEntry, OpShape } from '../../core/types.js';
 
 export const TAB_PROTOCOL = 'muse-oplog/tabs';
@@ -91,14 +79,6 @@ export interface RequestMessage extends Envelope {
   args: unknown[];
 }
 
-/** A serialised error: enough to rebuild the typed error on the other side. */
-export interface WireError {
-  name: string;
-  message: string;
-  code?: string;
-  fields?: Record<string, string | number>;
-}
-
 export type ResponseMessage = Envelope & {
   kind: 'response';
   to: string;
@@ -131,16 +111,6 @@ function isCount(value: unknown): value is number {
 
 function isId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 128;
-}
-
-function isWireError(value: unknown): value is WireError {
-  if (!isRecord(value) || typeof value.name !== 'string' || typeof value.message !== 'string') return false;
-  if (value.code !== undefined && typeof value.code !== 'string') return false;
-  if (value.fields !== undefined) {
-    if (!isRecord(value.fields)) return false;
-    for (const f of Object.values(value.fields)) if (typeof f !== 'string' && typeof f !== 'number') return false;
-  }
-  return true;
 }
 
 function areEntries(value: unknown): value is OpEntry<OpShape>[] {
@@ -191,63 +161,4 @@ export function parseTabMessage(data: unknown, session: string): TabMessage | un
   }
 }
 
-// ---------------------------------------------------------------- errors
-
-/** The typed errors that cross the channel as themselves; any other error arrives as `StorageError`. */
-const ERROR_CLASSES: Record<string, new (...args: never[]) => OpLogError> = {
-  CanonicalJsonError,
-  InvalidEntryError,
-  OpIdMismatchError,
-  InvalidSessionIdError,
-  InvalidCheckpointError,
-  CorruptRecordError,
-  SessionLockedError,
-  ClosedError,
-  StorageError,
-};
-const ERROR_FIELDS = ['path', 'field', 'claimed', 'computed', 'sessionId', 'position', 'line', 'lock'] as const;
-const ERROR_CODES: ReadonlySet<string> = new Set<OpLogErrorCode>([
-  'CANONICAL_JSON',
-  'INVALID_ENTRY',
-  'OP_ID_MISMATCH',
-  'INVALID_SESSION_ID',
-  'INVALID_CHECKPOINT',
-  'CORRUPT_RECORD',
-  'SESSION_LOCKED',
-  'CLOSED',
-  'STORAGE',
-]);
-
-export function toWireError(err: unknown): WireError {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
-  const wire: WireError = { name: err.name, message: err.message };
-  if (err instanceof OpLogError) {
-    wire.code = err.code;
-    const fields: Record<string, string | number> = {};
-    for (const key of ERROR_FIELDS) {
-      const value = (err as unknown as Record<string, unknown>)[key];
-      if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
-    }
-    wire.fields = fields;
-  }
-  return wire;
-}
-
-/**
- * Rebuild the error the leader threw: the same class (so `instanceof` and
- * `code` work in the follower) with the same message and fields. Errors that
- * are not the library's own arrive as `StorageError` carrying the original
- * name and message.
- */
-export function fromWireError(wire: WireError): OpLogError {
-  const ctor = ERROR_CLASSES[wire.name];
-  if (ctor && wire.code !== undefined && ERROR_CODES.has(wire.code)) {
-    // Run only the base constructor (the subclasses' argument lists differ) with the subclass as new.target.
-    const err = Reflect.construct(OpLogError, [wire.code, wire.message], ctor) as OpLogError;
-    for (const [key, value] of Object.entries(wire.fields ?? {})) {
-      if ((ERROR_FIELDS as readonly string[]).includes(key)) (err as unknown as Record<string, unknown>)[key] = value;
-    }
-    return err;
-  }
-  return new StorageError(`leader tab failed: ${wire.name}: ${wire.message}`);
-}
+export { fromWireError, toWireError, type WireError } from '../../core/wire-error.js';

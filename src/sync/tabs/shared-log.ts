@@ -29,19 +29,21 @@
  *   when the op had reached storage and stores it otherwise.
  */
 import { LamportClock } from '../../core/clock.js';
-import { encodeEntry, isOpId } from '../../core/entry.js';
+import { encodeEntry } from '../../core/entry.js';
 import { ClosedError, InvalidEntryError, SessionLockedError, StorageError } from '../../core/errors.js';
 import { Listeners } from '../../core/listeners.js';
+import { OrderedDelivery } from './ordered-delivery.js';
+import { RequestForwarding } from './request-forwarding.js';
+import { PAGE_SIZE, serveTabMethod } from './leader-methods.js';
+import { toWireError } from '../../core/wire-error.js';
 import { OpLog, type OpLogOptions } from '../../core/log.js';
 import { assertValidSessionId } from '../../core/session-id.js';
 import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from '../../core/session-log.js';
 import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from '../../core/types.js';
-import type { StorageAdapter } from '../../storage/adapter.js';
+import type { StorageAdapter } from '../../core/storage-port.js';
 import {
   envelope,
-  fromWireError,
   parseTabMessage,
-  toWireError,
   type EntriesPage,
   type TabMessage,
   type TabMessageBody,
@@ -89,14 +91,6 @@ export interface LeaderChange {
   leaderId: string;
 }
 
-interface PendingRequest {
-  id: number;
-  method: TabMethod;
-  args: unknown[];
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
 interface Deferred {
   promise: Promise<void>;
   resolve(): void;
@@ -117,7 +111,6 @@ function deferred(): Deferred {
 type TypedPage<Op extends OpShape> = Omit<EntriesPage, 'entries'> & { entries: OpEntry<Op>[] };
 
 /** Entries per `entriesFrom` answer: bounds one message on the channel. */
-const PAGE_SIZE = 1024;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -144,16 +137,21 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   private readonly channel: BroadcastChannel;
   private readonly lockAbort = new AbortController();
   private stopLeading: (() => void) | undefined;
-  private readonly pending = new Map<number, PendingRequest>();
-  private nextRequestId = 1;
+  /** This tab's calls while it follows, forwarded to the leader. */
+  private readonly forwarding = new RequestForwarding((call) =>
+    this.post({ kind: 'request', id: call.id, method: call.method, args: call.args }),
+  );
   private closed = false;
   private failure: unknown;
   private readonly ready = deferred();
   /** Next record position to hand to subscribers (-1 until this tab knows the log's length). */
-  private delivered = -1;
-  private readonly undelivered = new Map<number, OpEntry<Op>>();
-  private catchingUp = false;
-  private readonly opListeners = new Listeners<LogChange<Op>>();
+  /** Every stored op to subscribers, once, in order (gaps fetched from the leader). */
+  private readonly delivery = new OrderedDelivery<Op>((from) =>
+    this.page(from, null, PAGE_SIZE).then((page) => {
+      this.observe(page.entries, page.positions);
+      return page;
+    }),
+  );
   private readonly leaderListeners = new Listeners<LeaderChange>();
   private readonly lockName: string;
 
@@ -320,7 +318,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
    */
   subscribe(listener: LogListener<Op>): () => void {
     this.assertUsable();
-    return this.opListeners.add(listener);
+    return this.delivery.subscribe(listener);
   }
 
   /** Be told when this tab learns of a new leader (including becoming leader itself). */
@@ -343,7 +341,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     } finally {
       this.lockAbort.abort();
       this.channel.close();
-      this.opListeners.clear();
+      this.delivery.stop();
       this.leaderListeners.clear();
     }
   }
@@ -388,15 +386,12 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     this.roleNow = 'leader';
     this.leaderNow = this.tabId;
     this.clock.observe(log.highestLamportTs);
-    if (this.delivered < 0) this.delivered = log.length;
     this.announce();
     this.ready.resolve();
     this.emitLeaderChange();
-    this.catchUp(log.length);
+    this.delivery.knowLength(log.length);
     // Calls this tab made while it followed are now served here.
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of waiting) this.serve(p.method, p.args).then(p.resolve, p.reject);
+    for (const call of this.forwarding.takeAll()) this.serve(call.method, call.args).then(call.resolve, call.reject);
     await stopped;
   }
 
@@ -445,9 +440,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   }
 
   private rejectPending(err: unknown): void {
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of waiting) p.reject(err);
+    for (const call of this.forwarding.takeAll()) call.reject(err);
   }
 
   private announce(): void {
@@ -475,67 +468,14 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
       return Promise.reject(err);
     }
     if (this.roleNow === 'leader') return this.serve(method, args);
-    return new Promise((resolve, reject) => {
-      const id = this.nextRequestId++;
-      this.pending.set(id, { id, method, args, resolve, reject });
-      // With no leader yet, nobody serves it; it is sent again when one announces itself.
-      this.post({ kind: 'request', id, method, args });
-    });
+    return this.forwarding.forward(method, args);
   }
 
   /** Leader side: run a call on the log. */
   private async serve(method: TabMethod, args: unknown[]): Promise<unknown> {
     const log = this.log;
     if (!log || this.closed) throw new ClosedError(`leader of session ${JSON.stringify(this.sessionId)}`);
-    return this.handlers[method](log, args);
-  }
-
-  /**
-   * How the leader serves each forwarded call: one entry per `TAB_METHODS`
-   * name (the type makes a missing one a compile error). Arguments come from
-   * another tab, so each is checked before it reaches the log.
-   */
-  private readonly handlers: { [M in TabMethod]: (log: OpLog<Op>, args: unknown[]) => Promise<unknown> } = {
-    appendBatch: (log, [entries]) => {
-      if (!Array.isArray(entries)) throw new InvalidEntryError('entries', 'must be an array');
-      // The log's subscription tells every tab about what this stores.
-      return log.appendBatch(entries as OpEntry<Op>[]);
-    },
-    readAll: (log) => log.readAll(),
-    replaySinceCheckpoint: (log) => log.replaySinceCheckpoint(),
-    toStructuredDelta: (log, [domain]) => log.toStructuredDelta(stringArg('domain', domain)),
-    checkpoint: (log, [snapshotId]) => log.checkpoint(snapshotId as string),
-    readCheckpoint: (log) => log.readCheckpoint(),
-    has: async (log, [opId]) => typeof opId === 'string' && isOpId(opId) && log.has(opId),
-    heads: (log) => log.heads(),
-    entriesFrom: (log, [from, end, limit]) => this.entriesPage(log, from, end, limit),
-  };
-
-  /**
-   * Leader side: up to `limit` entries from record position `from` on, with
-   * their positions (records skipped as corrupt are left out, as in every
-   * read). How a tab reads the log a page at a time, and catches up on ops
-   * whose broadcast it missed (their leader died before sending it).
-   */
-  private async entriesPage(log: OpLog<Op>, from: unknown, end: unknown, limit: unknown): Promise<EntriesPage> {
-    const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-    if (!count(from) || !(end === null || end === undefined || count(end)) || !(limit === undefined || count(limit))) {
-      throw new RangeError(`entriesFrom: invalid arguments ${JSON.stringify([from, end, limit])}`);
-    }
-    const stop = Math.min((end as number | null | undefined) ?? log.length, log.length);
-    const max = Math.max(1, (limit as number | undefined) ?? PAGE_SIZE);
-    const page: EntriesPage = { entries: [], positions: [], next: stop, end: stop };
-    if ((from as number) >= stop) return page;
-    for await (const { entry, position } of log.entries(from as number, { positions: true })) {
-      if (position >= stop) break;
-      page.entries.push(entry);
-      page.positions.push(position);
-      if (page.entries.length >= max) {
-        page.next = position + 1;
-        break;
-      }
-    }
-    return page;
+    return serveTabMethod(log, method, args);
   }
 
   // ------------------------------------------------------------------ messages
@@ -567,16 +507,14 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
         if (this.roleNow === 'leader') return;
         this.clock.observe(msg.highestLamportTs);
         this.learn(msg.length - 1, msg.highestLamportTs);
-        if (this.delivered < 0) this.delivered = msg.length;
         if (msg.from !== this.leaderNow) {
           this.leaderNow = msg.from;
           // Anything not answered yet may have died with the previous leader: ask again.
-          for (const p of this.pending.values()) this.post({ kind: 'request', id: p.id, method: p.method, args: p.args });
+          this.forwarding.resend();
           this.emitLeaderChange();
         }
         this.ready.resolve();
-        this.drain();
-        this.catchUp(msg.length);
+        this.delivery.knowLength(msg.length);
         return;
       case 'request': {
         if (this.roleNow !== 'leader' || !this.log) return;
@@ -593,11 +531,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
       }
       case 'response': {
         if (msg.to !== this.tabId) return;
-        const p = this.pending.get(msg.id);
-        if (!p) return;
-        this.pending.delete(msg.id);
-        if (msg.ok) p.resolve(msg.result);
-        else p.reject(fromWireError(msg.error));
+        this.forwarding.answer(msg);
         return;
       }
       case 'ops':
@@ -606,64 +540,21 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     }
   }
 
-  /** Hold ops by position and hand subscribers every one, once, in order. */
+  /** Ops stored at `positions`: advance the clock and known length, then deliver them in order. */
   private receiveOps(entries: readonly OpEntry<Op>[], positions: readonly number[]): void {
+    this.observe(entries, positions);
+    this.delivery.receive(entries, positions);
+  }
+
+  private observe(entries: readonly OpEntry<Op>[], positions: readonly number[]): void {
     entries.forEach((entry, i) => {
       this.clock.observe(entry.lamport_ts);
-      const position = positions[i]!;
-      this.learn(position, entry.lamport_ts);
-      if (this.delivered < 0 || position >= this.delivered) this.undelivered.set(position, entry);
+      this.learn(positions[i]!, entry.lamport_ts);
     });
-    this.drain();
-  }
-
-  private drain(): void {
-    if (this.delivered < 0) return;
-    for (const position of this.undelivered.keys()) {
-      if (position < this.delivered) this.undelivered.delete(position);
-    }
-    const entries: OpEntry<Op>[] = [];
-    const positions: number[] = [];
-    for (let entry = this.undelivered.get(this.delivered); entry; entry = this.undelivered.get(this.delivered)) {
-      this.undelivered.delete(this.delivered);
-      entries.push(entry);
-      positions.push(this.delivered++);
-    }
-    if (this.undelivered.size > 0) {
-      // A hole before ops that did arrive: their broadcast was lost (its leader died). Fetch it.
-      let last = 0;
-      for (const position of this.undelivered.keys()) last = Math.max(last, position);
-      this.catchUp(last + 1);
-    }
-    if (entries.length > 0) this.opListeners.emit({ entries, positions });
-  }
-
-  /** Fetch ops this tab has not seen when the log is longer than what it delivered. */
-  private catchUp(length: number): void {
-    if (this.catchingUp || this.delivered < 0 || this.delivered >= length || this.closed) return;
-    this.catchingUp = true;
-    let more = -1;
-    this.page(this.delivered, null, PAGE_SIZE)
-      .then((page) => {
-        this.receiveOps(page.entries, page.positions);
-        if (page.entries.length > 0 && page.next < page.end) more = page.end;
-      })
-      .catch(() => {
-        // the next leader announcement tries again
-      })
-      .finally(() => {
-        this.catchingUp = false;
-        if (more >= 0) this.catchUp(more);
-      });
   }
 
   private assertUsable(): void {
     if (this.closed) throw new ClosedError(`shared op log for session ${JSON.stringify(this.sessionId)}`);
     if (this.failure !== undefined) throw this.failure;
   }
-}
-
-function stringArg(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-  return value;
 }

@@ -7,7 +7,7 @@ import { makeOpEntry, verifyOpEntry } from '../../../src/core/entry.js';
 import { exportJsonl, importJsonl } from '../../../src/core/jsonl.js';
 import { OpLog } from '../../../src/core/log.js';
 import type { OpEntry } from '../../../src/core/types.js';
-import type { StorageAdapter } from '../../../src/storage/adapter.js';
+import type { StorageAdapter } from '../../../src/core/storage-port.js';
 import { IndexedDbAdapter } from '../../../src/storage/indexeddb/adapter.js';
 import { OpfsAdapter } from '../../../src/storage/opfs/adapter.js';
 import { SharedOpLog } from '../../../src/sync/tabs/shared-log.js';

@@ -13,6 +13,7 @@ import {
   OpLog,
   SessionLockedError,
   type OpEntry,
+  type StorageAdapter,
 } from '../../../src/index.js';
 import { NodeFsAdapter, type NodeFsSession } from '../../../src/node.js';
 
@@ -104,21 +105,33 @@ describe('NodeFsAdapter layout', () => {
     expect(lines(opsPath(root, 'g'))).toEqual([...all, '']);
   });
 
-  it('group commit: appends made together, or while a sync is in flight, share one write and one fdatasync', async () => {
+  it('group commit (once, in OpLog): appends made together, or while a write and its fdatasync are in flight, share one write and one fdatasync', async () => {
     const root = tempRoot();
-    const s = (await adapter(root, { durability: 'fsync' }).openSession('g')) as NodeFsSession;
-    await Promise.all(Array.from({ length: 50 }, (_, i) => s.append([rec(i)])));
-    expect(s.stats).toEqual({ writes: 1, syncs: 1 });
-    const first = s.append([rec(50)]); // its write and sync start in the next microtask
+    const inner = adapter(root, { durability: 'fsync' });
+    let session!: NodeFsSession;
+    const capture: StorageAdapter = {
+      kind: 'capture',
+      openSession: async (id) => (session = await inner.openSession(id)),
+      listSessions: () => inner.listSessions(),
+      close: () => inner.close(),
+    };
+    const log = await OpLog.open(capture, 'g');
+    const es = entries(100);
+    await Promise.all(es.slice(0, 50).map((e) => log.append(e)));
+    expect(session.stats).toEqual({ writes: 1, syncs: 1 });
+    const first = log.append(es[50]!); // its write and sync start in the next microtask
     await Promise.resolve();
     await Promise.resolve();
-    const rest = Array.from({ length: 49 }, (_, i) => s.append([rec(51 + i)]));
+    const rest = es.slice(51).map((e) => log.append(e));
     await Promise.all([first, ...rest]);
-    expect(s.stats).toEqual({ writes: 3, syncs: 3 });
-    expect(lines(opsPath(root, 'g'))).toEqual([...Array.from({ length: 100 }, (_, i) => rec(i)), '']);
+    expect(session.stats).toEqual({ writes: 3, syncs: 3 });
+    expect(lines(opsPath(root, 'g')).slice(0, -1).map((l) => JSON.parse(l).op_id)).toEqual(es.map((e) => e.op_id));
+    await log.close();
+    // The adapter itself applies concurrent calls in call order, one write each.
     const os = (await adapter(root, { durability: 'os' }).openSession('h')) as NodeFsSession;
     await Promise.all([os.append([rec(0)]), os.append([rec(1)])]);
-    expect(os.stats).toEqual({ writes: 1, syncs: 0 });
+    expect(os.stats).toEqual({ writes: 2, syncs: 0 });
+    expect(lines(opsPath(root, 'h'))).toEqual([rec(0), rec(1), '']);
   });
 
   it('refuses reads and appends after close', async () => {

@@ -1,7 +1,8 @@
 /**
- * The one storage contract. The log core keeps everything through it; every
- * backend (memory, Node fs, OPFS, IndexedDB) implements it and runs the same
- * conformance suite (`muse-oplog/conformance`).
+ * The storage port: the one contract the log core keeps everything through.
+ * It belongs to the core; every backend (memory, Node fs, OPFS, IndexedDB, in
+ * `src/storage`) implements it and runs the same conformance suite
+ * (`muse-oplog/conformance`).
  *
  * Records are opaque strings (one compact JSON op entry each, never containing
  * a newline); the core serialises and validates them. Positions are 0-based
@@ -60,24 +61,14 @@ export interface SessionStorage {
    */
   readDoc(name: string): Promise<string | undefined>;
 
-  /** Replace a document atomically: a reader sees the old text or the new, never a mix. */
+  /**
+   * Replace a document atomically: a reader sees the old text or the new,
+   * never a mix. Ordering rule: a document written after appends resolved is
+   * durable no earlier than their records (a checkpoint can never survive a
+   * crash that loses records it counts).
+   */
   writeDoc(name: string, text: string): Promise<void>;
 
   /** Release the session (and its writer lock). Pending appends settle first. */
   close(): Promise<void>;
-}
-
-const DOC_NAME = /^[a-z][a-z0-9-]{0,31}$/;
-
-/** For backends: reject document names outside the contract. */
-export function assertDocName(name: string): void {
-  if (!DOC_NAME.test(name)) throw new TypeError(`invalid document name ${JSON.stringify(name)}`);
-}
-
-/** For backends: check a read range against the current length. */
-export function clampRange(length: number, from: number, to: number | undefined): [number, number] {
-  if (!Number.isSafeInteger(from) || from < 0) throw new RangeError(`read: invalid from ${from}`);
-  const end = to === undefined ? length : to;
-  if (!Number.isSafeInteger(end) || end < from) throw new RangeError(`read: invalid to ${to}`);
-  return [from, Math.min(end, length)];
 }
