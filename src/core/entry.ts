@@ -256,6 +256,20 @@ export function verifyOpEntry<Op extends OpShape>(entry: OpEntry<Op>): void {
  * record. The record keeps the reference's field order, `op_id` first.
  */
 export function encodeEntry(value: unknown): { entry: OpEntry<OpShape>; record: string } {
+  return encode(value, false);
+}
+
+/**
+ * `encodeEntry` for an entry that arrived from elsewhere (a request body, a
+ * peer) and now belongs to the caller: once validated and verified it is
+ * deep-frozen in place and marked as `makeOpEntry`'s entries are, so storing
+ * it later (`OpLog.append`) costs no second canonicalisation or hash.
+ */
+export function acceptEntry(value: unknown): { entry: OpEntry<OpShape>; record: string } {
+  return encode(value, true);
+}
+
+function encode(value: unknown, seal: boolean): { entry: OpEntry<OpShape>; record: string } {
   const made = typeof value === 'object' && value !== null ? (value as Made)[OP_JSON] : undefined;
   if (made !== undefined) {
     assertBelowCeiling((value as OpEntry<OpShape>).lamport_ts);
@@ -266,7 +280,12 @@ export function encodeEntry(value: unknown): { entry: OpEntry<OpShape>; record: 
   const opJson = canonicalize(entry.domain_op, '$.domain_op');
   const computed = sha256Hex(preimage(entry, opJson));
   if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
-  return { entry, record: encodeRecord(entry, opJson) };
+  const record = encodeRecord(entry, opJson);
+  if (seal) {
+    Object.defineProperty(entry, OP_JSON, { value: opJson });
+    deepFreeze(entry);
+  }
+  return { entry, record };
 }
 
 /** The stored line: the reference's field order, `op_id` first, canonical `domain_op`. */

@@ -4,7 +4,7 @@
  * content, at most `maxOpBytes` as stored, written as an actor the token
  * allows. The first offending op is named by its index.
  */
-import { encodeEntry } from '../../core/entry.js';
+import { acceptEntry } from '../../core/entry.js';
 import type { OpEntry } from '../../core/types.js';
 import { mayWriteAs, type Grant } from './auth.js';
 import { badRequest, entryRefusal, forbidden, tooLarge } from './http-error.js';
@@ -17,9 +17,10 @@ export function checkPushBody(body: unknown, limits: SyncLimits, grant: Grant): 
   if (ops.length > limits.maxOpsPerPush) throw tooLarge(`${ops.length} ops in one push (at most ${limits.maxOpsPerPush})`);
   const out: OpEntry[] = [];
   ops.forEach((op: unknown, index) => {
-    let checked: ReturnType<typeof encodeEntry>;
+    let checked: ReturnType<typeof acceptEntry>;
     try {
-      checked = encodeEntry(op);
+      // Verified once here; the store's log then skips a second hash (the entry is frozen and marked).
+      checked = acceptEntry(op);
     } catch (err) {
       throw entryRefusal(err, index);
     }
