@@ -15,7 +15,7 @@ describe('acceptEntry (an entry received from elsewhere)', () => {
     expect(record).toBe(expected);
     expect(Object.isFrozen(entry)).toBe(true);
     expect(Object.isFrozen(entry.domain_op)).toBe(true);
-    expect(Object.isFrozen((entry.domain_op as { nested: object }).nested)).toBe(true);
+    expect(Object.isFrozen((entry.domain_op as unknown as { nested: object }).nested)).toBe(true);
     expect(Object.isFrozen(entry.parent_op_ids)).toBe(true);
     // Stored later: the same record, from the mark (the content can no longer change).
     expect(encodeEntry(entry).record).toBe(expected);
