@@ -4,6 +4,7 @@
  * whole), then the bytes are decoded as strict UTF-8 and parsed as JSON.
  */
 import { badRequest, tooLarge } from './http-error.js';
+import { concat } from '../../storage/jsonl/line-splitter.js';
 
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
   const declared = request.headers.get('Content-Length');
@@ -39,11 +40,5 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: nu
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concat(chunks, total);
 }
