@@ -181,10 +181,16 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
    * `CanonicalJsonError` or `OpIdMismatchError` (and stores nothing) for a bad
    * entry; resolves `{ appended: false }` for an op already in the log.
    */
-  async append(entry: OpEntry<Op>): Promise<AppendResult> {
-    this.assertOpen();
-    const { record } = encodeEntry(entry);
-    return this.admit(() => this.enqueue([entry], [record])[0]!);
+  append(entry: OpEntry<Op>): Promise<AppendResult> {
+    let record: string;
+    try {
+      this.assertOpen();
+      record = encodeEntry(entry).record;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.index && !this.admitting) return this.enqueueOne(entry, record);
+    return this.admit(() => this.enqueueOne(entry, record));
   }
 
   /**
@@ -206,8 +212,8 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
    * `checkpoint` and `close` see the append the moment it is made. Otherwise
    * this call waits its turn behind those already waiting (`admitting`).
    */
-  private admit<T>(enqueue: () => T): T | Promise<T> {
-    if (this.index && !this.admitting) return enqueue();
+  private admit<T>(enqueue: () => T): Promise<Awaited<T>> {
+    if (this.index && !this.admitting) return Promise.resolve(enqueue());
     const earlier = this.admitting ?? Promise.resolve();
     // Boxed, so that a promise `enqueue` returns (an append's result) is not awaited by the turn itself.
     const turn = earlier.then(() => this.ensureIndex()).then(() => ({ queued: enqueue() }));
@@ -216,30 +222,44 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     void done.then(() => {
       if (this.admitting === done) this.admitting = undefined;
     });
-    return turn.then((t) => t.queued);
+    return turn.then((t) => t.queued as Awaited<T>);
+  }
+
+  /** `enqueue` for one entry, without the arrays. */
+  private enqueueOne(entry: OpEntry<OpShape>, record: string): Promise<AppendResult> {
+    const unit: Unit = [];
+    const result = this.queueEntry(unit, entry, record);
+    if (unit.length > 0) this.queueUnit(unit);
+    return result;
   }
 
   /** Queue validated entries, as one unit, for the next group-commit write, leaving out those the log has or is writing. */
   private enqueue(entries: readonly OpEntry<OpShape>[], records: readonly string[]): Promise<AppendResult>[] {
     const unit: Unit = [];
-    const results = entries.map((entry, i) => {
-      const opId = entry.op_id;
-      const position = this.index!.get(opId);
-      if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
-      const inFlight = this.pendingIds.get(opId);
-      if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
-      this.clock.observe(entry.lamport_ts);
-      const promise = new Promise<AppendResult>((resolve, reject) => {
-        unit.push({ entry, record: records[i]!, opId, lamportTs: entry.lamport_ts, resolve, reject });
-      });
-      this.pendingIds.set(opId, promise);
-      return promise;
-    });
-    if (unit.length > 0) {
-      this.queue.push(unit);
-      this.flushing ??= this.flush();
-    }
+    const results: Promise<AppendResult>[] = [];
+    for (let i = 0; i < entries.length; i++) results.push(this.queueEntry(unit, entries[i]!, records[i]!));
+    if (unit.length > 0) this.queueUnit(unit);
     return results;
+  }
+
+  /** Add one entry to `unit` unless the log has it or is writing it already. */
+  private queueEntry(unit: Unit, entry: OpEntry<OpShape>, record: string): Promise<AppendResult> {
+    const opId = entry.op_id;
+    const position = this.index!.get(opId);
+    if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
+    const inFlight = this.pendingIds.get(opId);
+    if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
+    this.clock.observe(entry.lamport_ts);
+    const promise = new Promise<AppendResult>((resolve, reject) => {
+      unit.push({ entry, record, opId, lamportTs: entry.lamport_ts, resolve, reject });
+    });
+    this.pendingIds.set(opId, promise);
+    return promise;
+  }
+
+  private queueUnit(unit: Unit): void {
+    this.queue.push(unit);
+    this.flushing ??= this.flush();
   }
 
   /** Whether an op is in the log (stored, not merely in flight). */
@@ -640,15 +660,17 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
           continue;
         }
         const positions: number[] = [];
-        batch.forEach((p, k) => {
-          index.add(p.opId, start + k);
-          if (this.headSet) this.headSet.add(p.opId, p.entry.parent_op_ids, start + k, index);
-          else this.headsBacklog?.push({ opId: p.opId, parents: p.entry.parent_op_ids, position: start + k });
-          positions.push(start + k);
+        for (let k = 0; k < batch.length; k++) {
+          const p = batch[k]!;
+          const position = start + k;
+          index.add(p.opId, position);
+          if (this.headSet) this.headSet.add(p.opId, p.entry.parent_op_ids, position, index);
+          else this.headsBacklog?.push({ opId: p.opId, parents: p.entry.parent_op_ids, position });
+          positions.push(position);
           this.pendingIds.delete(p.opId);
           if (p.lamportTs > this.highestCommitted) this.highestCommitted = p.lamportTs;
-          p.resolve({ opId: p.opId, appended: true, position: start + k });
-        });
+          p.resolve({ opId: p.opId, appended: true, position });
+        }
         this.lastOpId = batch[batch.length - 1]!.opId;
         if (this.listeners.size > 0) {
           this.listeners.emit({ entries: batch.map((p) => p.entry as OpEntry<Op>), positions });
