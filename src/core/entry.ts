@@ -72,7 +72,7 @@ export function opIdPreimage<Op extends OpShape>(fields: HashedFields<Op>): stri
 }
 
 function preimage(fields: HashedFields<OpShape>, domainOpJson: string): string {
-  const parents = fields.parent_op_ids.length < 2 ? fields.parent_op_ids : [...fields.parent_op_ids].sort(compareCodePoints);
+  const parents = sortedParents(fields.parent_op_ids);
   return (
     `{"actor_id":${str(fields.actor_id, 'actor_id')},"domain":${str(fields.domain, 'domain')},` +
     `"domain_op":${domainOpJson},"intent_id":${str(fields.intent_id, 'intent_id')},` +
@@ -90,16 +90,13 @@ export function computeOpId<Op extends OpShape>(entry: HashedFields<Op>): string
 /**
  * Marks entries whose content cannot change and whose id is known to be right:
  * those `makeOpEntry` built and those `acceptEntry` sealed, so appending one
- * needs neither a second canonicalisation nor a second hash. The value says
- * how to write its record: `IN_ORDER` when `domain_op` is a frozen copy whose
- * keys are in canonical order (then `JSON.stringify(entry)` is the record, in
- * one native call), otherwise the canonical `domain_op` JSON. A non-enumerable
- * symbol member, not a WeakMap (whose entries cost every garbage collection):
- * JSON, structured clone and equality checks do not see it.
+ * needs neither a second canonicalisation nor a second hash. Its value is the
+ * canonical `domain_op` JSON, from which the record is written. A
+ * non-enumerable symbol member, not a WeakMap (whose entries cost every
+ * garbage collection): JSON, structured clone and equality checks do not see it.
  */
 const SEALED: unique symbol = Symbol('muse-oplog sealed entry');
-const IN_ORDER = true;
-type Sealed = { readonly [SEALED]?: string | typeof IN_ORDER };
+type Sealed = { readonly [SEALED]?: string };
 
 /**
  * A new entry with its content-addressed id. The entry is immutable (deep-
@@ -129,26 +126,24 @@ export function makeOpEntry<Op extends OpShape>(
     reservation_id: options.reservationId ?? '',
   };
   assertHashedFields(fields);
-  // The common case: a copy in canonical key order, from which JSON.stringify writes the preimage and later the
-  // record. Otherwise (keys JSON.stringify would reorder, or input canonicalize must name the fault of) the
-  // canonical JSON, written once, gives both the preimage and the copy.
-  const ordered = canonicalCopy(domainOp, 0) as Frozen<Op> | undefined;
-  let opId: string;
-  let op: Frozen<Op>;
-  let sealed: string | typeof IN_ORDER;
-  if (ordered !== undefined) {
-    assertWellFormedFields(fields);
-    opId = sha256Hex(JSON.stringify(preimageFields(fields, ordered)));
-    op = ordered;
-    sealed = IN_ORDER;
-  } else {
-    const opJson = canonicalize(domainOp, '$.domain_op');
-    opId = sha256Hex(preimage(fields, opJson));
-    op = deepFreeze(JSON.parse(opJson) as Frozen<Op>);
-    sealed = opJson;
-  }
+  const { op, opJson } = canonicalOp(domainOp);
+  const opId = sha256Hex(preimage(fields, opJson));
   const made = { op_id: opId, actor_id: actorId, lamport_ts: lamportTs, domain, created_at: nowIso(), intent_id: fields.intent_id, reservation_id: fields.reservation_id };
-  return sealedEntry<Op>(made, Object.freeze(parents), op, sealed);
+  return sealedEntry<Op>(made, Object.freeze(parents), op, opJson);
+}
+
+/**
+ * A deep-frozen copy of a domain op and its canonical JSON. The common case
+ * in one native call: a copy in canonical key order, which `JSON.stringify`
+ * writes canonically. Otherwise (keys it would reorder, or input that
+ * `canonicalize` must name the fault of) the RFC 8785 writer, and a copy
+ * parsed back from its output.
+ */
+function canonicalOp<Op>(domainOp: Op): { op: Frozen<Op>; opJson: string } {
+  const ordered = canonicalCopy(domainOp, 0) as Frozen<Op> | undefined;
+  if (ordered !== undefined) return { op: ordered, opJson: JSON.stringify(ordered) };
+  const opJson = canonicalize(domainOp, '$.domain_op');
+  return { op: deepFreeze(JSON.parse(opJson) as Frozen<Op>), opJson };
 }
 
 const COPY_DEPTH = 16;
@@ -207,15 +202,6 @@ function canonicalCopy(v: unknown, depth: number): unknown {
 
 function sortedParents(parents: readonly string[]): readonly string[] {
   return parents.length < 2 ? parents : [...parents].sort(compareCodePoints);
-}
-
-/** The check `str` makes while writing, for the string fields JSON.stringify writes (it would escape a lone surrogate, not refuse it). */
-function assertWellFormedFields(fields: HashedFields<OpShape>): void {
-  for (const field of ['actor_id', 'domain', 'intent_id', 'reservation_id'] as const) {
-    if (!isWellFormed(fields[field])) str(fields[field], field);
-  }
-  const parents = fields.parent_op_ids;
-  for (let i = 0; i < parents.length; i++) if (!isWellFormed(parents[i]!)) str(parents[i]!, `parent_op_ids[${i}]`);
 }
 
 /** Freeze a parsed JSON value and everything in it (iteratively: any depth). */
@@ -313,42 +299,16 @@ function encode(value: unknown, seal: boolean): { entry: OpEntry<OpShape>; recor
   if (sealed !== undefined) {
     const entry = value as OpEntry<OpShape>;
     assertBelowCeiling(entry.lamport_ts);
-    return { entry, record: sealed === IN_ORDER ? JSON.stringify(entry) : encodeRecord(entry, sealed) };
+    return { entry, record: encodeRecord(entry, sealed) };
   }
   assertOpEntry(value);
   const entry: OpEntry<OpShape> = value;
-  const ordered = canonicalCopy(entry.domain_op, 0) as OpShape | undefined;
-  if (ordered !== undefined) {
-    assertWellFormedFields(entry);
-    if (!isWellFormed(entry.created_at)) str(entry.created_at, 'created_at');
-    checkId(entry, sha256Hex(JSON.stringify(preimageFields(entry, ordered))));
-    // The same entry in record order over the ordered copy: JSON.stringify writes its record.
-    const copy = sealedEntry(entry, Object.freeze([...entry.parent_op_ids]), ordered, IN_ORDER);
-    return { entry: seal ? copy : entry, record: JSON.stringify(copy) };
-  }
-  const opJson = canonicalize(entry.domain_op, '$.domain_op');
-  checkId(entry, sha256Hex(preimage(entry, opJson)));
+  const { op, opJson } = canonicalOp(entry.domain_op);
+  const computed = sha256Hex(preimage(entry, opJson));
+  if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
   const record = encodeRecord(entry, opJson);
   if (!seal) return { entry, record };
-  const op = deepFreeze(JSON.parse(opJson) as OpShape);
   return { entry: sealedEntry(entry, Object.freeze([...entry.parent_op_ids]), op, opJson), record };
-}
-
-function checkId(entry: OpEntry<OpShape>, computed: string): void {
-  if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
-}
-
-/** The hashed fields in canonical key order, `domain_op` an ordered copy: `JSON.stringify` of it is the preimage. */
-function preimageFields(fields: HashedFields<OpShape>, ordered: unknown): object {
-  return {
-    actor_id: fields.actor_id,
-    domain: fields.domain,
-    domain_op: ordered,
-    intent_id: fields.intent_id,
-    lamport_ts: fields.lamport_ts,
-    parent_op_ids: sortedParents(fields.parent_op_ids),
-    reservation_id: fields.reservation_id,
-  };
 }
 
 /** A frozen, sealed entry in the reference's field order (`op_id` first). */
@@ -356,7 +316,7 @@ function sealedEntry<Op extends OpShape>(
   fields: Omit<OpEntry<Op>, 'domain_op' | 'parent_op_ids'>,
   parents: readonly string[],
   op: unknown,
-  sealed: string | typeof IN_ORDER,
+  opJson: string,
 ): OpEntry<Op> {
   const entry = {
     op_id: fields.op_id,
@@ -369,7 +329,7 @@ function sealedEntry<Op extends OpShape>(
     intent_id: fields.intent_id,
     reservation_id: fields.reservation_id,
   };
-  Object.defineProperty(entry, SEALED, { value: sealed });
+  Object.defineProperty(entry, SEALED, { value: opJson });
   return Object.freeze(entry) as OpEntry<Op>;
 }
 
@@ -427,14 +387,29 @@ export function recordLamportTs(record: string): number {
 
 function quoteAll(ids: readonly string[]): string {
   let out = '';
-  for (let i = 0; i < ids.length; i++) out += (i > 0 ? ',' : '') + str(ids[i]!, `parent_op_ids[${i}]`);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    out += (i > 0 ? ',' : '') + (isOpId(id) ? `"${id}"` : str(id, `parent_op_ids[${i}]`));
+  }
   return out;
 }
 
+/**
+ * A JSON string literal, refusing lone surrogates (they cannot be written as
+ * UTF-8). Printable ASCII with no `"` or `\\` (actor ids, domains, timestamps)
+ * needs no escaping and is quoted directly.
+ */
 function str(s: string, field: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return escaped(s, field);
+  }
+  return `"${s}"`;
+}
+
+function escaped(s: string, field: string): string {
   if (!isWellFormed(s)) {
     throw new CanonicalJsonError(`$.${field}`, 'string contains a lone surrogate (not valid Unicode)');
   }
   return JSON.stringify(s);
 }
-
