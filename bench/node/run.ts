@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --ops N] [--tail M] [--json] [--only ours|storage|hypercore|reference] [--all]
+ * npm run bench [-- --ops N] [--tail M] [--json] [--only ours|entries|storage|hypercore|reference] [--all]
  *
  * The standard workload (see ../shared/workload.ts) on OpLog + NodeFsAdapter in four
  * rows (durability 'os' / 'fsync' × appends awaited one at a time /
@@ -8,7 +8,9 @@
  * reference's own bench_seed.py when python3 and ../shared/reference exist.
  * Each row runs in a child process of this run (as bundled plain JS, see
  * bundleChild) so that its peak RSS is its own. Rows that would take minutes (fsync or hypercore awaited one at a
- * time, above 100,000 ops) are skipped unless --all.
+ * time, above 100,000 ops) are skipped unless --all. A row times makeOpEntry
+ * alone (the core's hashing ceiling), and the table ends with the best
+ * OpLog 'os' append rate over the reference's.
  *
  * Default output is a table; --json prints one JSON line: the bench_seed.py
  * keys for the 'os awaited' row (the reference's semantics: one at a time,
@@ -25,10 +27,11 @@ import type { AppendStyle } from '../shared/workload.js';
 import { runOpLog, type ReadAllMode } from './oplog-phases.js';
 import { referenceAvailable, runReference } from './reference.js';
 import { runStorage } from './storage-phases.js';
+import { runEntries } from './entry-phases.js';
 import { peakRssMb, PHASES, type BenchResult } from './workload.js';
 
 interface ChildJob {
-  kind: 'oplog' | 'hypercore' | 'storage';
+  kind: 'oplog' | 'hypercore' | 'storage' | 'entries';
   durability?: 'os' | 'fsync';
   style: AppendStyle;
   readAll: ReadAllMode;
@@ -44,7 +47,9 @@ async function child(job: ChildJob): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'muse-bench-'));
   try {
     const result =
-      job.kind === 'oplog'
+      job.kind === 'entries'
+        ? await runEntries(job.ops)
+        : job.kind === 'oplog'
         ? await runOpLog({ durability: job.durability!, style: job.style, readAll: job.readAll, ops: job.ops, tail: job.tail, dir })
         : job.kind === 'storage'
           ? await runStorage({ durability: job.durability!, style: job.style, ops: job.ops, tail: job.tail, dir })
@@ -103,6 +108,9 @@ function table(rows: BenchResult[], skipped: string[]): string {
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
   for (const r of rows) for (const n of r.notes ?? []) out.push(`note (${r.impl}): ${n}`);
   for (const s of skipped) out.push(`skipped: ${s}`);
+  const ref = rows.find((r) => r.impl.startsWith('reference'))?.append?.ops_per_s;
+  const ours = Math.max(...rows.filter((r) => r.impl.startsWith('muse-oplog node-fs os')).map((r) => r.append?.ops_per_s ?? 0));
+  if (ref && ours > 0) out.push(`append, best muse-oplog node-fs 'os' row / reference: ${(ours / ref).toFixed(2)}x`);
   return out.join('\n');
 }
 
@@ -141,6 +149,10 @@ async function main(): Promise<void> {
         rows.push(spawnChild({ kind: 'oplog', durability, style, readAll, ops, tail }));
       }
     }
+  }
+  if (!only || only === 'entries') {
+    log('running makeOpEntry only …');
+    rows.push(spawnChild({ kind: 'entries', style: 'awaited', readAll, ops, tail }));
   }
   if (!only || only === 'storage') {
     for (const [durability, style] of [['os', 'awaited'], ['fsync', 'pipelined']] as const) {

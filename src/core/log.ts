@@ -10,13 +10,7 @@ import { decodeCheckpoint, decodeClockDoc, encodeCheckpoint, encodeClockDoc } fr
 import { LamportClock } from './clock.js';
 import { buildStructuredDelta } from './delta.js';
 import { decodeRecord, encodeEntry, isOpId, recordLamportTs, recordOpId, verifyOpEntry } from './entry.js';
-import {
-  ClosedError,
-  CorruptRecordError,
-  InvalidCheckpointError,
-  OpLogError,
-  StorageError,
-} from './errors.js';
+import { ClosedError, CorruptRecordError, InvalidCheckpointError } from './errors.js';
 import { HeadSet, recordParentIds } from './heads.js';
 import { Listeners } from './listeners.js';
 import { IndexPass, type OpIdIndex } from './op-id-index.js';
@@ -24,6 +18,7 @@ import { assertValidSessionId, isValidSessionId } from './session-id.js';
 import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from './session-log.js';
 import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from './types.js';
 import type { SessionStorage, StorageAdapter } from './storage-port.js';
+import { WriteQueue, type QueuedOp } from './write-queue.js';
 
 export interface OpLogOptions {
   /**
@@ -57,29 +52,9 @@ export interface SkippedRecord {
   reason: string;
 }
 
-interface Pending {
-  entry: OpEntry<OpShape>;
-  record: string;
-  opId: string;
-  lamportTs: number;
-  resolve(result: AppendResult): void;
-  reject(error: unknown): void;
-}
-
 /** The new ops of one append or appendBatch call: always stored by one adapter write, all or none. */
-type Unit = Pending[];
-/** A checkpoint's cut in the write queue: told the record count once every unit before it has settled. */
-interface Barrier {
-  cut(count: number, lamportTs: number): void;
-}
+type Unit = QueuedOp<OpEntry<OpShape>>[];
 
-const MAX_WRITE_BATCH = 8192;
-/**
- * Queued records that start a write at once instead of at the end of the
- * tick, when no write is in flight: a burst of appends in one tick goes out in
- * writes of this size, so its records do not all wait in memory for the last.
- */
-const EAGER_WRITE = 1024;
 const CHECKPOINT_DOC = 'checkpoint';
 const CLOCK_DOC = 'clock';
 
@@ -105,18 +80,8 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   /** Positions of records skipped under `onCorruptRecord: 'skip'`: left out of every read. */
   private readonly skipped = new Set<number>();
   private readonly pendingIds = new Map<string, Promise<AppendResult>>();
-  /** Units and checkpoint barriers waiting for a write, in call order. */
-  private queue: Array<Unit | Barrier> = [];
-  /** Records in `queue`. */
-  private queuedRecords = 0;
-  /** The adapter write in flight, when the adapter did not complete it at once. */
-  private writing: Promise<void> | undefined;
-  /** A drain is due at the end of this tick (appends made in one tick share one write). */
-  private drainDue = false;
-  /** `drain` is running (a subscriber it calls may append). */
-  private draining = false;
-  /** `idle()` callers, told once the queue is empty and no write is in flight. */
-  private idleWaiters: Array<() => void> = [];
+  /** Group commit: appends and checkpoint cuts, in call order, to the adapter. */
+  private readonly writes: WriteQueue<OpEntry<OpShape>>;
   /** The clock document write in progress. */
   private clockSaving: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -142,6 +107,17 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     this.verifyReads = options.verifyReads ?? false;
     this.clockInterval = options.clockInterval ?? 4096;
     this.clock = new LamportClock();
+    const listeners = this.listeners;
+    this.writes = new WriteQueue(storage, {
+      stored: (batch, start) => this.stored(batch, start),
+      get listening() {
+        return listeners.size > 0;
+      },
+      announce: (batch, start) => this.listeners.emit({ entries: batch.map((op) => op.entry as OpEntry<Op>), positions: batch.map((_, k) => start + k) }),
+      failed: (batch) => {
+        for (const op of batch) this.pendingIds.delete(op.opId);
+      },
+    });
     this.highestCommitted = 0;
     this.clockWrittenAt = 0;
   }
@@ -247,7 +223,7 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   private enqueueOne(entry: OpEntry<OpShape>, record: string): Promise<AppendResult> {
     const unit: Unit = [];
     const result = this.queueEntry(unit, entry, record);
-    if (unit.length > 0) this.queueUnit(unit);
+    this.writes.push(unit);
     return result;
   }
 
@@ -256,7 +232,7 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     const unit: Unit = [];
     const results: Promise<AppendResult>[] = [];
     for (let i = 0; i < entries.length; i++) results.push(this.queueEntry(unit, entries[i]!, records[i]!));
-    if (unit.length > 0) this.queueUnit(unit);
+    this.writes.push(unit);
     return results;
   }
 
@@ -273,26 +249,6 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     });
     this.pendingIds.set(opId, promise);
     return promise;
-  }
-
-  private queueUnit(unit: Unit): void {
-    this.queue.push(unit);
-    this.queuedRecords += unit.length;
-    this.scheduleDrain();
-  }
-
-  /** Write the queue at the end of this tick, or now when enough is queued and no write is in flight. */
-  private scheduleDrain(): void {
-    if (this.queuedRecords >= EAGER_WRITE && !this.writing && !this.draining) {
-      this.drain();
-      return;
-    }
-    if (this.drainDue) return;
-    this.drainDue = true;
-    queueMicrotask(() => {
-      this.drainDue = false;
-      this.drain();
-    });
   }
 
   /** Whether an op is in the log (stored, not merely in flight). */
@@ -438,11 +394,7 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
 
   /** A cut in the write queue after every unit queued so far; resolves with the record count at that point. */
   private barrier(): Promise<{ count: number; lamportTs: number }> {
-    if (!this.busy()) return Promise.resolve({ count: this.storage.length, lamportTs: this.highestCommitted });
-    return new Promise((resolve) => {
-      this.queue.push({ cut: (count, lamportTs) => resolve({ count, lamportTs }) });
-      this.scheduleDrain();
-    });
+    return this.writes.barrier(() => ({ count: this.storage.length, lamportTs: this.highestCommitted }));
   }
 
   // ------------------------------------------------------------------
@@ -655,115 +607,27 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     if (this.indexReady === failed) this.indexReady = undefined;
   }
 
-  /**
-   * Group commit: one adapter write for the units queued while the previous
-   * write was in flight, or made in the same tick (up to MAX_WRITE_BATCH
-   * records; a larger unit goes alone, never split). A checkpoint's barrier
-   * ends a write. Runs on synchronously while the adapter completes writes at
-   * once (it returns no promise); otherwise goes on when the write settles.
-   */
-  private drain(): void {
-    if (this.writing || this.draining) return;
-    this.draining = true;
-    try {
-      while (this.queue.length > 0) {
-        const head = this.queue[0]!;
-        if (!Array.isArray(head)) {
-          this.queue.shift();
-          head.cut(this.storage.length, this.highestCommitted);
-          continue;
-        }
-        const batch = this.takeBatch();
-        const start = this.storage.length;
-        const records: string[] = [];
-        for (const p of batch) records.push(p.record);
-        let done: void | Promise<void>;
-        try {
-          done = this.storage.append(records);
-        } catch (err) {
-          done = Promise.reject(err);
-        }
-        if (done !== undefined) {
-          const write: Promise<void> = Promise.resolve(done)
-            .then(
-              () => this.stored(batch, start, false),
-              (err: unknown) => this.failed(batch, err),
-            )
-            .then(() => {
-              this.writing = undefined;
-              this.drain();
-            });
-          this.writing = write;
-          return;
-        }
-        this.stored(batch, start, true);
-      }
-    } finally {
-      this.draining = false;
-    }
-    if (!this.busy()) for (const wake of this.idleWaiters.splice(0)) wake();
-  }
-
-  /** The next write's units from the head of the queue. */
-  private takeBatch(): Pending[] {
-    const batch: Pending[] = [];
-    while (this.queue.length > 0) {
-      const unit = this.queue[0]!;
-      if (!Array.isArray(unit) || (batch.length > 0 && batch.length + unit.length > MAX_WRITE_BATCH)) break;
-      this.queue.shift();
-      for (const p of unit) batch.push(p);
-    }
-    this.queuedRecords -= batch.length;
-    return batch;
-  }
-
-  /**
-   * Account for a write that stored `batch` from position `start`, then settle
-   * its appends and tell subscribers. A write completed inside `drain`'s
-   * synchronous run (possibly inside an `append` call) tells subscribers at the
-   * end of the tick, never from inside the caller's `append`.
-   */
-  private stored(batch: Pending[], start: number, sync: boolean): void {
+  /** Account for ops the write queue stored from position `start`. */
+  private stored(batch: readonly QueuedOp<OpEntry<OpShape>>[], start: number): void {
     const index = this.index!;
-    const positions: number[] = [];
     for (let k = 0; k < batch.length; k++) {
-      const p = batch[k]!;
+      const op = batch[k]!;
       const position = start + k;
-      index.add(p.opId, position);
-      if (this.headSet) this.headSet.add(p.opId, p.entry.parent_op_ids, position, index);
-      else this.headsBacklog?.push({ opId: p.opId, parents: p.entry.parent_op_ids, position });
-      positions.push(position);
-      this.pendingIds.delete(p.opId);
-      if (p.lamportTs > this.highestCommitted) this.highestCommitted = p.lamportTs;
+      index.add(op.opId, position);
+      if (this.headSet) this.headSet.add(op.opId, op.entry.parent_op_ids, position, index);
+      else this.headsBacklog?.push({ opId: op.opId, parents: op.entry.parent_op_ids, position });
+      this.pendingIds.delete(op.opId);
+      if (op.lamportTs > this.highestCommitted) this.highestCommitted = op.lamportTs;
     }
     this.lastOpId = batch[batch.length - 1]!.opId;
     if (this.storage.length - this.clockWrittenAt >= this.clockInterval) this.saveClockSoon();
-    const settle = () => {
-      for (let k = 0; k < batch.length; k++) batch[k]!.resolve({ opId: batch[k]!.opId, appended: true, position: start + k });
-      if (this.listeners.size > 0) this.listeners.emit({ entries: batch.map((p) => p.entry as OpEntry<Op>), positions });
-    };
-    if (sync && this.listeners.size > 0) queueMicrotask(settle);
-    else settle();
-  }
-
-  private failed(batch: Pending[], err: unknown): void {
-    const error = err instanceof OpLogError ? err : new StorageError(`append to ${this.sessionId} failed`, { cause: err });
-    for (const p of batch) {
-      this.pendingIds.delete(p.opId);
-      p.reject(error);
-    }
-  }
-
-  /** Whether appends or checkpoint cuts are queued or being written. */
-  private busy(): boolean {
-    return this.queue.length > 0 || this.writing !== undefined || this.drainDue;
   }
 
   /** Wait until every append made so far is stored (or has failed), and the clock document write in progress. */
   private async idle(): Promise<void> {
-    while (this.admitting || this.busy()) {
+    while (this.admitting || this.writes.busy) {
       await this.admitting;
-      if (this.busy()) await new Promise<void>((wake) => this.idleWaiters.push(wake));
+      await this.writes.idle();
     }
     await this.clockSaving;
   }
