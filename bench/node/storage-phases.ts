@@ -20,7 +20,7 @@ export async function runStorage(cfg: { durability: Durability; style: AppendSty
   const chain = entryChain();
   const records: string[] = [];
   for (let i = 0; i < cfg.ops + cfg.tail; i++) records.push(encodeEntry(chain.next(i, i + 1)).record);
-  const append = (s: { append(r: readonly string[]): Promise<void> }, start: number, count: number) =>
+  const append = (s: { append(r: readonly string[]): void | Promise<void> }, start: number, count: number) =>
     appendRange(cfg.style, start, count, (i) => s.append([records[i]!]));
   const a = new NodeFsAdapter(cfg.dir, { durability: cfg.durability });
   const s = await a.openSession(SESSION);

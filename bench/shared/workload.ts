@@ -76,8 +76,8 @@ export class EntryChain {
  * 'awaited' awaits each before the next; 'pipelined' keeps up to
  * PIPELINE_WINDOW in flight, then waits for the batch. Resolves when all are done.
  */
-export async function appendRange(style: AppendStyle, start: number, count: number, appendOne: (i: number) => Promise<unknown>): Promise<void> {
-  let inFlight: Promise<unknown>[] = [];
+export async function appendRange(style: AppendStyle, start: number, count: number, appendOne: (i: number) => unknown): Promise<void> {
+  let inFlight: unknown[] = [];
   for (let i = start; i < start + count; i++) {
     if (style === 'awaited') {
       await appendOne(i);

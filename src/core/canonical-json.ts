@@ -57,7 +57,7 @@ function writeShallow(v: unknown, depth: number): string {
       const proto = Object.getPrototypeOf(v) as unknown;
       if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(v).length > 0) throw BAIL;
       const obj = v as Record<string, unknown>;
-      const keys = Object.keys(obj).sort();
+      const keys = sortKeys(Object.keys(obj));
       let out = '{';
       for (const key of keys) {
         const member = obj[key];
@@ -112,7 +112,7 @@ function canonicalizeDeep(value: unknown, rootPath: string): string {
         if (Object.getOwnPropertySymbols(v).length > 0) fail('symbol-keyed property');
         const obj = v as Record<string, unknown>;
         // Members whose value is undefined are absent, as in JSON.stringify.
-        const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+        const keys = sortKeys(Object.keys(obj).filter((k) => obj[k] !== undefined));
         ancestors.add(v);
         out.push('{');
         stack.push({ kind: 'object', value: obj, keys, i: 0 });
@@ -151,6 +151,22 @@ function canonicalizeDeep(value: unknown, rootPath: string): string {
     }
   }
   return out.join('');
+}
+
+/**
+ * Sort object keys in place by UTF-16 code units (RFC 8785's order, and the
+ * default sort's). Insertion sort: objects have a few keys, and
+ * `Array.prototype.sort` allocates about 1 KB of work space per call.
+ */
+export function sortKeys(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

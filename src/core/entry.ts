@@ -1,7 +1,7 @@
 /**
  * Op entries: building them, hashing them and checking what arrives.
  */
-import { canonicalize, isWellFormed } from './canonical-json.js';
+import { canonicalize, isWellFormed, sortKeys } from './canonical-json.js';
 import { compareCodePoints } from './compare.js';
 import { CanonicalJsonError, InvalidEntryError, OpIdMismatchError } from './errors.js';
 import { sha256Hex } from './hash.js';
@@ -88,12 +88,18 @@ export function computeOpId<Op extends OpShape>(entry: HashedFields<Op>): string
 }
 
 /**
- * The canonical `domain_op` JSON of entries made by `makeOpEntry`. Those
- * entries are deep-frozen, so their content (and so their id) cannot change:
- * appending one needs neither a second canonicalisation nor a second hash.
+ * Marks entries whose content cannot change and whose id is known to be right:
+ * those `makeOpEntry` built and those `acceptEntry` sealed, so appending one
+ * needs neither a second canonicalisation nor a second hash. The value says
+ * how to write its record: `IN_ORDER` when `domain_op` is a frozen copy whose
+ * keys are in canonical order (then `JSON.stringify(entry)` is the record, in
+ * one native call), otherwise the canonical `domain_op` JSON. A non-enumerable
+ * symbol member, not a WeakMap (whose entries cost every garbage collection):
+ * JSON, structured clone and equality checks do not see it.
  */
-const OP_JSON: unique symbol = Symbol('muse-oplog canonical domain_op');
-type Made = { readonly [OP_JSON]?: string };
+const SEALED: unique symbol = Symbol('muse-oplog sealed entry');
+const IN_ORDER = true;
+type Sealed = { readonly [SEALED]?: string | typeof IN_ORDER };
 
 /**
  * A new entry with its content-addressed id. The entry is immutable (deep-
@@ -123,60 +129,93 @@ export function makeOpEntry<Op extends OpShape>(
     reservation_id: options.reservationId ?? '',
   };
   assertHashedFields(fields);
-  const opJson = canonicalize(domainOp, '$.domain_op');
-  // The canonical op JSON rides along as a non-enumerable symbol member (no
-  // WeakMap: its entries cost every garbage collection): JSON, structured clone
-  // and equality checks do not see it.
-  const entry = {
-    op_id: sha256Hex(preimage(fields, opJson)),
-    actor_id: actorId,
-    lamport_ts: lamportTs,
-    parent_op_ids: Object.freeze(parents),
-    domain,
-    domain_op: frozenCopy(domainOp, opJson) as Frozen<Op>,
-    created_at: nowIso(),
-    intent_id: fields.intent_id,
-    reservation_id: fields.reservation_id,
-  };
-  Object.defineProperty(entry, OP_JSON, { value: opJson });
-  return Object.freeze(entry) as OpEntry<Op>;
-}
-
-/**
- * A deep-frozen copy of a domain op that `canonicalize` accepted (so: JSON
- * data). Shallow ops, the common case, are copied directly; deeper ones are
- * parsed back from their canonical JSON, which needs no recursion.
- */
-function frozenCopy<Op>(op: Op, canonical: string): Op {
-  return (copyShallow(op, 0) ?? deepFreeze(JSON.parse(canonical))) as Op;
+  // The common case: a copy in canonical key order, from which JSON.stringify writes the preimage and later the
+  // record. Otherwise (keys JSON.stringify would reorder, or input canonicalize must name the fault of) the
+  // canonical JSON, written once, gives both the preimage and the copy.
+  const ordered = canonicalCopy(domainOp, 0) as Frozen<Op> | undefined;
+  let opId: string;
+  let op: Frozen<Op>;
+  let sealed: string | typeof IN_ORDER;
+  if (ordered !== undefined) {
+    assertWellFormedFields(fields);
+    opId = sha256Hex(JSON.stringify(preimageFields(fields, ordered)));
+    op = ordered;
+    sealed = IN_ORDER;
+  } else {
+    const opJson = canonicalize(domainOp, '$.domain_op');
+    opId = sha256Hex(preimage(fields, opJson));
+    op = deepFreeze(JSON.parse(opJson) as Frozen<Op>);
+    sealed = opJson;
+  }
+  const made = { op_id: opId, actor_id: actorId, lamport_ts: lamportTs, domain, created_at: nowIso(), intent_id: fields.intent_id, reservation_id: fields.reservation_id };
+  return sealedEntry<Op>(made, Object.freeze(parents), op, sealed);
 }
 
 const COPY_DEPTH = 16;
 
-/** `undefined` when the value nests deeper than COPY_DEPTH. Drops undefined members and -0, as JSON does. */
-function copyShallow(v: unknown, depth: number): unknown {
-  if (typeof v !== 'object' || v === null) return v === 0 ? 0 : v;
+/**
+ * A deep-frozen copy of JSON data whose objects have their keys in canonical
+ * (UTF-16 code unit) order, so that `JSON.stringify` of it is its RFC 8785
+ * form; undefined members are dropped and -0 becomes 0, as in JSON. Returns
+ * `undefined` for anything `JSON.stringify` would not write canonically or
+ * `canonicalize` must refuse: a key that looks like an array index (objects
+ * list those first), a lone surrogate, a non-finite number, a value that is
+ * not JSON, nesting deeper than COPY_DEPTH.
+ */
+function canonicalCopy(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'string':
+      return isWellFormed(v) ? v : undefined;
+    case 'number':
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : undefined;
+    case 'boolean':
+      return v;
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (v === null) return null;
   if (depth >= COPY_DEPTH) return undefined;
   if (Array.isArray(v)) {
     const out: unknown[] = [];
-    for (const item of v) {
-      const copy = copyShallow(item, depth + 1);
+    for (let i = 0; i < v.length; i++) {
+      const copy = canonicalCopy(v[i], depth + 1);
       if (copy === undefined) return undefined;
       out.push(copy);
     }
     return Object.freeze(out);
   }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(v).length > 0) return undefined;
+  const keys = sortKeys(Object.keys(v));
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(v)) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const first = key.charCodeAt(0);
+    if ((first >= 48 && first <= 57) || !isWellFormed(key)) return undefined;
     const member = (v as Record<string, unknown>)[key];
     if (member === undefined) continue;
-    const copy = copyShallow(member, depth + 1);
+    const copy = canonicalCopy(member, depth + 1);
     if (copy === undefined) return undefined;
     // A JSON key like any other: assignment would set the prototype instead.
     if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
     else out[key] = copy;
   }
   return Object.freeze(out);
+}
+
+function sortedParents(parents: readonly string[]): readonly string[] {
+  return parents.length < 2 ? parents : [...parents].sort(compareCodePoints);
+}
+
+/** The check `str` makes while writing, for the string fields JSON.stringify writes (it would escape a lone surrogate, not refuse it). */
+function assertWellFormedFields(fields: HashedFields<OpShape>): void {
+  for (const field of ['actor_id', 'domain', 'intent_id', 'reservation_id'] as const) {
+    if (!isWellFormed(fields[field])) str(fields[field], field);
+  }
+  const parents = fields.parent_op_ids;
+  for (let i = 0; i < parents.length; i++) if (!isWellFormed(parents[i]!)) str(parents[i]!, `parent_op_ids[${i}]`);
 }
 
 /** Freeze a parsed JSON value and everything in it (iteratively: any depth). */
@@ -261,31 +300,77 @@ export function encodeEntry(value: unknown): { entry: OpEntry<OpShape>; record: 
 
 /**
  * `encodeEntry` for an entry that arrived from elsewhere (a request body, a
- * peer) and now belongs to the caller: once validated and verified it is
- * deep-frozen in place and marked as `makeOpEntry`'s entries are, so storing
- * it later (`OpLog.append`) costs no second canonicalisation or hash.
+ * peer): once validated and verified, the entry returned is a deep-frozen copy
+ * marked as `makeOpEntry`'s entries are, so storing it later (`OpLog.append`)
+ * costs no second canonicalisation or hash. (`value` itself is left as it was.)
  */
 export function acceptEntry(value: unknown): { entry: OpEntry<OpShape>; record: string } {
   return encode(value, true);
 }
 
 function encode(value: unknown, seal: boolean): { entry: OpEntry<OpShape>; record: string } {
-  const made = typeof value === 'object' && value !== null ? (value as Made)[OP_JSON] : undefined;
-  if (made !== undefined) {
-    assertBelowCeiling((value as OpEntry<OpShape>).lamport_ts);
-    return { entry: value as OpEntry<OpShape>, record: encodeRecord(value as OpEntry<OpShape>, made) };
+  const sealed = typeof value === 'object' && value !== null ? (value as Sealed)[SEALED] : undefined;
+  if (sealed !== undefined) {
+    const entry = value as OpEntry<OpShape>;
+    assertBelowCeiling(entry.lamport_ts);
+    return { entry, record: sealed === IN_ORDER ? JSON.stringify(entry) : encodeRecord(entry, sealed) };
   }
   assertOpEntry(value);
   const entry: OpEntry<OpShape> = value;
-  const opJson = canonicalize(entry.domain_op, '$.domain_op');
-  const computed = sha256Hex(preimage(entry, opJson));
-  if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
-  const record = encodeRecord(entry, opJson);
-  if (seal) {
-    Object.defineProperty(entry, OP_JSON, { value: opJson });
-    deepFreeze(entry);
+  const ordered = canonicalCopy(entry.domain_op, 0) as OpShape | undefined;
+  if (ordered !== undefined) {
+    assertWellFormedFields(entry);
+    if (!isWellFormed(entry.created_at)) str(entry.created_at, 'created_at');
+    checkId(entry, sha256Hex(JSON.stringify(preimageFields(entry, ordered))));
+    // The same entry in record order over the ordered copy: JSON.stringify writes its record.
+    const copy = sealedEntry(entry, Object.freeze([...entry.parent_op_ids]), ordered, IN_ORDER);
+    return { entry: seal ? copy : entry, record: JSON.stringify(copy) };
   }
-  return { entry, record };
+  const opJson = canonicalize(entry.domain_op, '$.domain_op');
+  checkId(entry, sha256Hex(preimage(entry, opJson)));
+  const record = encodeRecord(entry, opJson);
+  if (!seal) return { entry, record };
+  const op = deepFreeze(JSON.parse(opJson) as OpShape);
+  return { entry: sealedEntry(entry, Object.freeze([...entry.parent_op_ids]), op, opJson), record };
+}
+
+function checkId(entry: OpEntry<OpShape>, computed: string): void {
+  if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
+}
+
+/** The hashed fields in canonical key order, `domain_op` an ordered copy: `JSON.stringify` of it is the preimage. */
+function preimageFields(fields: HashedFields<OpShape>, ordered: unknown): object {
+  return {
+    actor_id: fields.actor_id,
+    domain: fields.domain,
+    domain_op: ordered,
+    intent_id: fields.intent_id,
+    lamport_ts: fields.lamport_ts,
+    parent_op_ids: sortedParents(fields.parent_op_ids),
+    reservation_id: fields.reservation_id,
+  };
+}
+
+/** A frozen, sealed entry in the reference's field order (`op_id` first). */
+function sealedEntry<Op extends OpShape>(
+  fields: Omit<OpEntry<Op>, 'domain_op' | 'parent_op_ids'>,
+  parents: readonly string[],
+  op: unknown,
+  sealed: string | typeof IN_ORDER,
+): OpEntry<Op> {
+  const entry = {
+    op_id: fields.op_id,
+    actor_id: fields.actor_id,
+    lamport_ts: fields.lamport_ts,
+    parent_op_ids: parents,
+    domain: fields.domain,
+    domain_op: op,
+    created_at: fields.created_at,
+    intent_id: fields.intent_id,
+    reservation_id: fields.reservation_id,
+  };
+  Object.defineProperty(entry, SEALED, { value: sealed });
+  return Object.freeze(entry) as OpEntry<Op>;
 }
 
 /** The stored line: the reference's field order, `op_id` first, canonical `domain_op`. */

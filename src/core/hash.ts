@@ -1,5 +1,4 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(4096);
@@ -14,5 +13,28 @@ export function sha256Hex(text: string): string {
   const { written } = encoder.encodeInto(text, scratch);
   pristine._cloneInto(hasher);
   hasher.update(scratch.subarray(0, written)).digestInto(digest);
-  return bytesToHex(digest);
+  return hex(digest);
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+const HIGH = new Uint8Array(256);
+const LOW = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  HIGH[b] = HEX_DIGITS.charCodeAt(b >> 4);
+  LOW[b] = HEX_DIGITS.charCodeAt(b & 15);
+}
+const codes: number[] = new Array<number>(64).fill(0);
+
+/**
+ * Lowercase hex of a 32-byte digest as one flat string. (@noble/hashes'
+ * `bytesToHex` concatenates two digits at a time: 32 strings per id, about
+ * 1 KB of garbage, on the append path.)
+ */
+function hex(bytes: Uint8Array): string {
+  for (let i = 0; i < 32; i++) {
+    const b = bytes[i]!;
+    codes[2 * i] = HIGH[b]!;
+    codes[2 * i + 1] = LOW[b]!;
+  }
+  return String.fromCharCode.apply(null, codes);
 }

@@ -74,6 +74,12 @@ interface Barrier {
 }
 
 const MAX_WRITE_BATCH = 8192;
+/**
+ * Queued records that start a write at once instead of at the end of the
+ * tick, when no write is in flight: a burst of appends in one tick goes out in
+ * writes of this size, so its records do not all wait in memory for the last.
+ */
+const EAGER_WRITE = 1024;
 const CHECKPOINT_DOC = 'checkpoint';
 const CLOCK_DOC = 'clock';
 
@@ -99,8 +105,20 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   /** Positions of records skipped under `onCorruptRecord: 'skip'`: left out of every read. */
   private readonly skipped = new Set<number>();
   private readonly pendingIds = new Map<string, Promise<AppendResult>>();
+  /** Units and checkpoint barriers waiting for a write, in call order. */
   private queue: Array<Unit | Barrier> = [];
-  private flushing: Promise<void> | undefined;
+  /** Records in `queue`. */
+  private queuedRecords = 0;
+  /** The adapter write in flight, when the adapter did not complete it at once. */
+  private writing: Promise<void> | undefined;
+  /** A drain is due at the end of this tick (appends made in one tick share one write). */
+  private drainDue = false;
+  /** `drain` is running (a subscriber it calls may append). */
+  private draining = false;
+  /** `idle()` callers, told once the queue is empty and no write is in flight. */
+  private idleWaiters: Array<() => void> = [];
+  /** The clock document write in progress. */
+  private clockSaving: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   /** Checkpoint document writes, in call order (so the last checkpoint called is the one that stays). */
   private checkpointWrites: Promise<unknown> = Promise.resolve();
@@ -181,10 +199,16 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
    * `CanonicalJsonError` or `OpIdMismatchError` (and stores nothing) for a bad
    * entry; resolves `{ appended: false }` for an op already in the log.
    */
-  async append(entry: OpEntry<Op>): Promise<AppendResult> {
-    this.assertOpen();
-    const { record } = encodeEntry(entry);
-    return this.admit(() => this.enqueue([entry], [record])[0]!);
+  append(entry: OpEntry<Op>): Promise<AppendResult> {
+    let record: string;
+    try {
+      this.assertOpen();
+      record = encodeEntry(entry).record;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.index && !this.admitting) return this.enqueueOne(entry, record);
+    return this.admit(() => this.enqueueOne(entry, record));
   }
 
   /**
@@ -206,8 +230,8 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
    * `checkpoint` and `close` see the append the moment it is made. Otherwise
    * this call waits its turn behind those already waiting (`admitting`).
    */
-  private admit<T>(enqueue: () => T): T | Promise<T> {
-    if (this.index && !this.admitting) return enqueue();
+  private admit<T>(enqueue: () => T): Promise<Awaited<T>> {
+    if (this.index && !this.admitting) return Promise.resolve(enqueue());
     const earlier = this.admitting ?? Promise.resolve();
     // Boxed, so that a promise `enqueue` returns (an append's result) is not awaited by the turn itself.
     const turn = earlier.then(() => this.ensureIndex()).then(() => ({ queued: enqueue() }));
@@ -216,30 +240,59 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     void done.then(() => {
       if (this.admitting === done) this.admitting = undefined;
     });
-    return turn.then((t) => t.queued);
+    return turn.then((t) => t.queued as Awaited<T>);
+  }
+
+  /** `enqueue` for one entry, without the arrays. */
+  private enqueueOne(entry: OpEntry<OpShape>, record: string): Promise<AppendResult> {
+    const unit: Unit = [];
+    const result = this.queueEntry(unit, entry, record);
+    if (unit.length > 0) this.queueUnit(unit);
+    return result;
   }
 
   /** Queue validated entries, as one unit, for the next group-commit write, leaving out those the log has or is writing. */
   private enqueue(entries: readonly OpEntry<OpShape>[], records: readonly string[]): Promise<AppendResult>[] {
     const unit: Unit = [];
-    const results = entries.map((entry, i) => {
-      const opId = entry.op_id;
-      const position = this.index!.get(opId);
-      if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
-      const inFlight = this.pendingIds.get(opId);
-      if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
-      this.clock.observe(entry.lamport_ts);
-      const promise = new Promise<AppendResult>((resolve, reject) => {
-        unit.push({ entry, record: records[i]!, opId, lamportTs: entry.lamport_ts, resolve, reject });
-      });
-      this.pendingIds.set(opId, promise);
-      return promise;
-    });
-    if (unit.length > 0) {
-      this.queue.push(unit);
-      this.flushing ??= this.flush();
-    }
+    const results: Promise<AppendResult>[] = [];
+    for (let i = 0; i < entries.length; i++) results.push(this.queueEntry(unit, entries[i]!, records[i]!));
+    if (unit.length > 0) this.queueUnit(unit);
     return results;
+  }
+
+  /** Add one entry to `unit` unless the log has it or is writing it already. */
+  private queueEntry(unit: Unit, entry: OpEntry<OpShape>, record: string): Promise<AppendResult> {
+    const opId = entry.op_id;
+    const position = this.index!.get(opId);
+    if (position !== undefined) return Promise.resolve({ opId, appended: false, position });
+    const inFlight = this.pendingIds.get(opId);
+    if (inFlight) return inFlight.then((r) => ({ ...r, appended: false }));
+    this.clock.observe(entry.lamport_ts);
+    const promise = new Promise<AppendResult>((resolve, reject) => {
+      unit.push({ entry, record, opId, lamportTs: entry.lamport_ts, resolve, reject });
+    });
+    this.pendingIds.set(opId, promise);
+    return promise;
+  }
+
+  private queueUnit(unit: Unit): void {
+    this.queue.push(unit);
+    this.queuedRecords += unit.length;
+    this.scheduleDrain();
+  }
+
+  /** Write the queue at the end of this tick, or now when enough is queued and no write is in flight. */
+  private scheduleDrain(): void {
+    if (this.queuedRecords >= EAGER_WRITE && !this.writing && !this.draining) {
+      this.drain();
+      return;
+    }
+    if (this.drainDue) return;
+    this.drainDue = true;
+    queueMicrotask(() => {
+      this.drainDue = false;
+      this.drain();
+    });
   }
 
   /** Whether an op is in the log (stored, not merely in flight). */
@@ -385,12 +438,10 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
 
   /** A cut in the write queue after every unit queued so far; resolves with the record count at that point. */
   private barrier(): Promise<{ count: number; lamportTs: number }> {
-    if (this.queue.length === 0 && !this.flushing) {
-      return Promise.resolve({ count: this.storage.length, lamportTs: this.highestCommitted });
-    }
+    if (!this.busy()) return Promise.resolve({ count: this.storage.length, lamportTs: this.highestCommitted });
     return new Promise((resolve) => {
       this.queue.push({ cut: (count, lamportTs) => resolve({ count, lamportTs }) });
-      this.flushing ??= this.flush();
+      this.scheduleDrain();
     });
   }
 
@@ -606,13 +657,15 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
 
   /**
    * Group commit: one adapter write for the units queued while the previous
-   * write was in flight (up to MAX_WRITE_BATCH records; a larger unit goes
-   * alone, never split). A checkpoint's barrier ends a write.
+   * write was in flight, or made in the same tick (up to MAX_WRITE_BATCH
+   * records; a larger unit goes alone, never split). A checkpoint's barrier
+   * ends a write. Runs on synchronously while the adapter completes writes at
+   * once (it returns no promise); otherwise goes on when the write settles.
    */
-  private async flush(): Promise<void> {
-    await Promise.resolve(); // let appends made in the same tick join the first write
+  private drain(): void {
+    if (this.writing || this.draining) return;
+    this.draining = true;
     try {
-      const index = this.index!;
       while (this.queue.length > 0) {
         const head = this.queue[0]!;
         if (!Array.isArray(head)) {
@@ -620,52 +673,106 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
           head.cut(this.storage.length, this.highestCommitted);
           continue;
         }
-        const batch: Pending[] = [];
-        while (this.queue.length > 0) {
-          const unit = this.queue[0]!;
-          if (!Array.isArray(unit) || (batch.length > 0 && batch.length + unit.length > MAX_WRITE_BATCH)) break;
-          this.queue.shift();
-          for (const p of unit) batch.push(p);
-        }
+        const batch = this.takeBatch();
         const start = this.storage.length;
+        const records: string[] = [];
+        for (const p of batch) records.push(p.record);
+        let done: void | Promise<void>;
         try {
-          await this.storage.append(batch.map((p) => p.record));
+          done = this.storage.append(records);
         } catch (err) {
-          const error =
-            err instanceof OpLogError ? err : new StorageError(`append to ${this.sessionId} failed`, { cause: err });
-          for (const p of batch) {
-            this.pendingIds.delete(p.opId);
-            p.reject(error);
-          }
-          continue;
+          done = Promise.reject(err);
         }
-        const positions: number[] = [];
-        batch.forEach((p, k) => {
-          index.add(p.opId, start + k);
-          if (this.headSet) this.headSet.add(p.opId, p.entry.parent_op_ids, start + k, index);
-          else this.headsBacklog?.push({ opId: p.opId, parents: p.entry.parent_op_ids, position: start + k });
-          positions.push(start + k);
-          this.pendingIds.delete(p.opId);
-          if (p.lamportTs > this.highestCommitted) this.highestCommitted = p.lamportTs;
-          p.resolve({ opId: p.opId, appended: true, position: start + k });
-        });
-        this.lastOpId = batch[batch.length - 1]!.opId;
-        if (this.listeners.size > 0) {
-          this.listeners.emit({ entries: batch.map((p) => p.entry as OpEntry<Op>), positions });
+        if (done !== undefined) {
+          const write: Promise<void> = Promise.resolve(done)
+            .then(
+              () => this.stored(batch, start, false),
+              (err: unknown) => this.failed(batch, err),
+            )
+            .then(() => {
+              this.writing = undefined;
+              this.drain();
+            });
+          this.writing = write;
+          return;
         }
-        if (this.storage.length - this.clockWrittenAt >= this.clockInterval) await this.saveClock();
+        this.stored(batch, start, true);
       }
     } finally {
-      this.flushing = undefined;
+      this.draining = false;
+    }
+    if (!this.busy()) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  /** The next write's units from the head of the queue. */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    while (this.queue.length > 0) {
+      const unit = this.queue[0]!;
+      if (!Array.isArray(unit) || (batch.length > 0 && batch.length + unit.length > MAX_WRITE_BATCH)) break;
+      this.queue.shift();
+      for (const p of unit) batch.push(p);
+    }
+    this.queuedRecords -= batch.length;
+    return batch;
+  }
+
+  /**
+   * Account for a write that stored `batch` from position `start`, then settle
+   * its appends and tell subscribers. A write completed inside `drain`'s
+   * synchronous run (possibly inside an `append` call) tells subscribers at the
+   * end of the tick, never from inside the caller's `append`.
+   */
+  private stored(batch: Pending[], start: number, sync: boolean): void {
+    const index = this.index!;
+    const positions: number[] = [];
+    for (let k = 0; k < batch.length; k++) {
+      const p = batch[k]!;
+      const position = start + k;
+      index.add(p.opId, position);
+      if (this.headSet) this.headSet.add(p.opId, p.entry.parent_op_ids, position, index);
+      else this.headsBacklog?.push({ opId: p.opId, parents: p.entry.parent_op_ids, position });
+      positions.push(position);
+      this.pendingIds.delete(p.opId);
+      if (p.lamportTs > this.highestCommitted) this.highestCommitted = p.lamportTs;
+    }
+    this.lastOpId = batch[batch.length - 1]!.opId;
+    if (this.storage.length - this.clockWrittenAt >= this.clockInterval) this.saveClockSoon();
+    const settle = () => {
+      for (let k = 0; k < batch.length; k++) batch[k]!.resolve({ opId: batch[k]!.opId, appended: true, position: start + k });
+      if (this.listeners.size > 0) this.listeners.emit({ entries: batch.map((p) => p.entry as OpEntry<Op>), positions });
+    };
+    if (sync && this.listeners.size > 0) queueMicrotask(settle);
+    else settle();
+  }
+
+  private failed(batch: Pending[], err: unknown): void {
+    const error = err instanceof OpLogError ? err : new StorageError(`append to ${this.sessionId} failed`, { cause: err });
+    for (const p of batch) {
+      this.pendingIds.delete(p.opId);
+      p.reject(error);
     }
   }
 
-  /** Wait until every append made so far is stored (or has failed). */
+  /** Whether appends or checkpoint cuts are queued or being written. */
+  private busy(): boolean {
+    return this.queue.length > 0 || this.writing !== undefined || this.drainDue;
+  }
+
+  /** Wait until every append made so far is stored (or has failed), and the clock document write in progress. */
   private async idle(): Promise<void> {
-    while (this.admitting || this.flushing) {
+    while (this.admitting || this.busy()) {
       await this.admitting;
-      await this.flushing;
+      if (this.busy()) await new Promise<void>((wake) => this.idleWaiters.push(wake));
     }
+    await this.clockSaving;
+  }
+
+  /** Save the clock document without holding up appends; one write at a time. */
+  private saveClockSoon(): void {
+    this.clockSaving ??= this.saveClock().then(() => {
+      this.clockSaving = undefined;
+    });
   }
 
   /** Save the clock document. It is a cache, so a failure only means more work on the next open. */

@@ -45,8 +45,13 @@ export interface SessionStorage {
    * unchanged. It resolves once the records are as durable as the backend's
    * durability setting promises (see each backend's docs); concurrent calls
    * are applied in call order.
+   *
+   * A backend that has finished the write when the call returns (the Node fs
+   * backend without fsync, the memory backend) may return nothing instead of
+   * a resolved promise: then the records are stored, and `length` counts them,
+   * at once. Failures are always a rejected promise, never a throw.
    */
-  append(records: readonly string[]): Promise<void>;
+  append(records: readonly string[]): void | Promise<void>;
 
   /**
    * Records from position `from` (inclusive) to `to` (exclusive, default

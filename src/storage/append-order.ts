@@ -17,7 +17,8 @@ interface Waiting {
  * write is in flight (a caller using the adapter directly) are gathered into
  * the next single write. `write` must store all of its records or none and
  * reject with a typed error (`StorageError`); a failed write rejects only
- * the calls it held.
+ * the calls it held. A write that completes at once (no promise) completes the
+ * call at once too: it returns nothing.
  */
 export class AppendOrder {
   private inFlight: Promise<void> | undefined;
@@ -29,7 +30,8 @@ export class AppendOrder {
     private readonly what: string,
   ) {}
 
-  append(records: readonly string[]): Promise<void> {
+  /** Returns nothing when the write completed at once (see `SessionStorage.append`). */
+  append(records: readonly string[]): void | Promise<void> {
     if (this.closed) return Promise.reject(new ClosedError(`session ${this.what}`));
     try {
       for (const r of records) assertOneLine(r);
@@ -46,7 +48,7 @@ export class AppendOrder {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (!(done instanceof Promise)) return Promise.resolve();
+    if (!(done instanceof Promise)) return;
     this.track(done);
     return done;
   }

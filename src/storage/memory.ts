@@ -66,9 +66,14 @@ class MemorySession implements SessionStorage {
     return this.stored.records.length;
   }
 
-  async append(records: readonly string[]): Promise<void> {
-    this.assertOpen();
-    for (const r of records) assertOneLine(r);
+  /** Stored at once: returns nothing, or a rejected promise. */
+  append(records: readonly string[]): void | Promise<void> {
+    try {
+      this.assertOpen();
+      for (const r of records) assertOneLine(r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     for (const r of records) this.stored.records.push(r);
   }
 

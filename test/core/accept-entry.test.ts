@@ -7,11 +7,11 @@ const made = makeOpEntry('alice', 'midi', { op: 'insert', address: 'note:1', nes
 const received = () => JSON.parse(JSON.stringify(made)) as Record<string, unknown>;
 
 describe('acceptEntry (an entry received from elsewhere)', () => {
-  it('verifies it, then freezes it deeply in place and gives the same record as encodeEntry', () => {
+  it('verifies it, then gives a deep-frozen copy and the same record as encodeEntry', () => {
     const value = received();
     const expected = encodeEntry(received()).record;
     const { entry, record } = acceptEntry(value);
-    expect(entry).toBe(value);
+    expect(entry).toEqual(value);
     expect(record).toBe(expected);
     expect(Object.isFrozen(entry)).toBe(true);
     expect(Object.isFrozen(entry.domain_op)).toBe(true);
@@ -20,6 +20,23 @@ describe('acceptEntry (an entry received from elsewhere)', () => {
     // Stored later: the same record, from the mark (the content can no longer change).
     expect(encodeEntry(entry).record).toBe(expected);
     expect(JSON.stringify(entry)).toBe(JSON.stringify(received()));
+  });
+
+  it('writes the canonical record whatever the key order it arrived in, integer-like keys included', () => {
+    for (const op of [
+      { op: 'set', z: 1, a: { y: [1, { d: 2, c: 3 }], b: 'x' } },
+      { op: 'set', '10': 'ten', '2': 'two', b: -0 },
+      { op: 'set', ['__proto__']: { x: 1 } },
+    ]) {
+      const e = makeOpEntry('alice', 'midi', op, 3);
+      const shuffled = JSON.parse(JSON.stringify(e)) as Record<string, unknown>;
+      const opCopy = shuffled.domain_op as Record<string, unknown>;
+      shuffled.domain_op = Object.fromEntries(Object.entries(opCopy).reverse());
+      const { entry, record } = acceptEntry(shuffled);
+      expect(record).toBe(encodeEntry(e).record);
+      expect(encodeEntry(entry).record).toBe(record);
+      expect(entry.op_id).toBe(e.op_id);
+    }
   });
 
   it('refuses a forged entry and leaves it unfrozen', () => {

@@ -48,7 +48,7 @@ describe('AppendOrder', () => {
       }
       stored.push(...records);
     }, 's');
-    const failed = order.append(['x']).catch((e: unknown) => e);
+    const failed = Promise.resolve(order.append(['x'])).catch((e: unknown) => e);
     const next = order.append(['y']);
     expect(await failed).toBeInstanceOf(StorageError);
     await next;
@@ -62,7 +62,7 @@ describe('AppendOrder', () => {
       stored.push(...records);
     }, 's');
     const inFlight = slow.append(['a']);
-    const grouped = [slow.append(['p']), slow.append(['q'])].map((p) => p.catch((e: unknown) => e));
+    const grouped = [slow.append(['p']), slow.append(['q'])].map((p) => Promise.resolve(p).catch((e: unknown) => e));
     release();
     await inFlight;
     const [p, q] = await Promise.all(grouped);

@@ -70,7 +70,7 @@ export class IndexedDbSession implements SessionStorage {
     return this._length;
   }
 
-  append(records: readonly string[]): Promise<void> {
+  append(records: readonly string[]): void | Promise<void> {
     return this.appends.append(records);
   }
 

@@ -115,7 +115,7 @@ export class NodeFsSession implements SessionStorage {
     return this.files?.log.size ?? 0;
   }
 
-  append(records: readonly string[]): Promise<void> {
+  append(records: readonly string[]): void | Promise<void> {
     return this.appends.append(records);
   }
 

@@ -37,7 +37,7 @@ export class OpfsSession implements SessionStorage {
     return this._length;
   }
 
-  append(records: readonly string[]): Promise<void> {
+  append(records: readonly string[]): void | Promise<void> {
     return this.appends.append(records);
   }
 
