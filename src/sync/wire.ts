@@ -10,6 +10,9 @@
  *   Errors: any status ≥ 400 with ErrorBody.
  */
 import type { OpEntry } from '../core/types.js';
+import type { WireError } from '../core/wire-error.js';
+
+export type { WireError };
 
 export const SYNC_PROTOCOL_VERSION = 1;
 export const SYNC_PATH_PREFIX = '/v1';
@@ -60,11 +63,21 @@ export type SyncErrorCode =
   | 'UNAVAILABLE' // 503: the store cannot be reached
   | 'INTERNAL'; // 500
 
+/**
+ * One refusal: the core wire-error format (`WireError`) with the HTTP-level
+ * `code`. `name` is the class of the typed error behind the refusal (e.g.
+ * 'OpIdMismatchError', 'InvalidEntryError', 'InvalidSessionIdError') and
+ * `fields` its own fields (e.g. `claimed` and `computed` of an id mismatch);
+ * a refusal of the HTTP layer itself (401, 403, 413, 404, 503, 500) is a
+ * 'SyncHttpError' without fields. Servers before `name` was added sent
+ * `code` and `message` (and `index`) only.
+ */
+export type SyncWireError = WireError & {
+  code: SyncErrorCode | string;
+  /** The offending op's position in the pushed batch. */
+  index?: number;
+};
+
 export interface ErrorBody {
-  error: {
-    code: SyncErrorCode | string;
-    message: string;
-    /** The offending op's position in the pushed batch. */
-    index?: number;
-  };
+  error: SyncWireError;
 }

@@ -33,18 +33,21 @@ export class SyncError extends OpLogError {
   readonly status: number | undefined;
   /** The offending op's position in the pushed batch (422, 403). */
   readonly index: number | undefined;
+  /** The fields of the typed error behind the server's refusal, e.g. `claimed` and `computed` for OP_ID_MISMATCH, `field` for INVALID_ENTRY. */
+  readonly fields: Readonly<Record<string, string | number>> | undefined;
   /** The server's `Retry-After`, in ms. */
   readonly retryAfterMs: number | undefined;
 
   constructor(
     reason: SyncFailureReason,
     message: string,
-    options: { status?: number; index?: number; retryAfterMs?: number; cause?: unknown } = {},
+    options: { status?: number; index?: number; fields?: Record<string, string | number>; retryAfterMs?: number; cause?: unknown } = {},
   ) {
     super('SYNC', `sync: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
     this.status = options.status;
     this.index = options.index;
+    this.fields = options.fields;
     this.retryAfterMs = options.retryAfterMs;
   }
 

@@ -3,7 +3,8 @@
  * ops themselves are verified by the log they are appended to.
  */
 import type { OpEntry } from '../../core/types.js';
-import type { OpsEvent, PullResponse, PushResponse } from '../wire.js';
+import { isWireError } from '../../core/wire-error.js';
+import type { OpsEvent, PullResponse, PushResponse, SyncWireError } from '../wire.js';
 import { SyncError } from './errors.js';
 
 const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -49,6 +50,27 @@ export function parseOpsEvent(data: string, after: number): OpsEvent {
   const list = ops(v.ops, 'stream event');
   if (!isSeq(v.cursor) || v.cursor !== after + list.length) throw bad('stream event (cursor)');
   return { ops: list, cursor: v.cursor };
+}
+
+/**
+ * What a refusal's `ErrorBody` says, each part kept only when it has its
+ * type (a refusal is reported whatever its body). `name` and `fields` only
+ * when the error is a well-formed `WireError`: servers before them sent
+ * `code`, `message` and `index` only.
+ */
+export function parseErrorBody(value: unknown): Partial<SyncWireError> {
+  const error: unknown = typeof value === 'object' && value !== null ? (value as { error?: unknown }).error : undefined;
+  if (typeof error !== 'object' || error === null) return {};
+  const e = error as Record<string, unknown>;
+  const out: Partial<SyncWireError> = {};
+  if (isWireError(e)) {
+    out.name = e.name;
+    if (e.fields !== undefined) out.fields = e.fields;
+  }
+  if (typeof e.code === 'string') out.code = e.code;
+  if (typeof e.message === 'string') out.message = e.message;
+  if (typeof e.index === 'number') out.index = e.index;
+  return out;
 }
 
 /** `Retry-After` (seconds or an HTTP date) in ms. */

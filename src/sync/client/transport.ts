@@ -6,9 +6,9 @@
  * and the request sent once more.
  */
 import type { OpEntry, OpShape } from '../../core/types.js';
-import { SYNC_PATH_PREFIX, type OpsEvent, type PullResponse, type PushResponse } from '../wire.js';
+import { SYNC_PATH_PREFIX, type OpsEvent, type PullResponse, type PushResponse, type SyncWireError } from '../wire.js';
 import { reasonForStatus, SyncError } from './errors.js';
-import { parseOpsEvent, parsePullResponse, parsePushResponse, parseRetryAfter } from './parse.js';
+import { parseErrorBody, parseOpsEvent, parsePullResponse, parsePushResponse, parseRetryAfter } from './parse.js';
 import { readSse } from './sse.js';
 import type { TokenSource } from './token.js';
 
@@ -161,18 +161,19 @@ export class HttpTransport implements SyncTransport {
   }
 
   private async refusal(res: Response): Promise<SyncError> {
-    let code: string | undefined;
-    let message = `HTTP ${res.status}`;
-    let index: number | undefined;
+    let error: Partial<SyncWireError> = {};
     try {
-      const body = (await res.json()) as { error?: { code?: unknown; message?: unknown; index?: unknown } };
-      if (typeof body?.error?.code === 'string') code = body.error.code;
-      if (typeof body?.error?.message === 'string') message = `HTTP ${res.status}: ${body.error.message}`;
-      if (typeof body?.error?.index === 'number') index = body.error.index;
+      error = parseErrorBody(await res.json());
     } catch {
       // no readable body: the status says enough
     }
-    const reason = res.status === 401 ? 'UNAUTHORIZED' : ((code as SyncError['reason'] | undefined) ?? reasonForStatus(res.status));
-    return new SyncError(reason, message, { status: res.status, index, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) });
+    const message = error.message === undefined ? `HTTP ${res.status}` : `HTTP ${res.status}: ${error.message}`;
+    const reason = res.status === 401 ? 'UNAUTHORIZED' : ((error.code as SyncError['reason'] | undefined) ?? reasonForStatus(res.status));
+    return new SyncError(reason, message, {
+      status: res.status,
+      index: error.index,
+      fields: error.fields,
+      retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
+    });
   }
 }

@@ -13,7 +13,7 @@ import { cors } from 'hono/cors';
 import { HEARTBEAT_INTERVAL_MS } from '../wire.js';
 import type { Authenticator } from './auth.js';
 import { compressJson } from './compression.js';
-import { errorBody, errorResponse, shuttingDown } from './http-error.js';
+import { errorBody, errorResponse, shuttingDown, SyncHttpError } from './http-error.js';
 import { Lifecycle } from './lifecycle.js';
 import { resolveLimits, type SyncLimits } from './limits.js';
 import { addSyncRoutes } from './routes.js';
@@ -96,7 +96,7 @@ export function createSyncApp(options: SyncAppOptions): SyncApp {
   app.get('/healthz', (c) => c.json({ ok: true }));
   addSyncRoutes(app, { store: options.store, auth: options.auth, limits, lifecycle, heartbeatMs });
 
-  app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.notFound((c) => c.json(errorBody(new SyncHttpError(404, 'NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
   app.onError((err) => errorResponse(err, onError));
 
   return {

@@ -2,9 +2,16 @@
  * Refusals of the sync server, as `ErrorBody` responses. Route code throws
  * `SyncHttpError`; `errorResponse` turns it (or any other failure) into the
  * response the client sees. Nothing is stored by a refused request.
+ *
+ * The body is the core wire-error format (`toWireError`) of the typed error
+ * the client's input caused (a bad op, a bad session id: its class name and
+ * fields), or of the `SyncHttpError` itself, with the HTTP-level code,
+ * message and index. Server-side failures (the store, a bug) never show
+ * their own error: they are answered with a plain `SyncHttpError`.
  */
 import { CanonicalJsonError, ClosedError, InvalidEntryError, InvalidSessionIdError, OpIdMismatchError, OpLogError } from '../../core/errors.js';
-import type { ErrorBody, SyncErrorCode } from '../wire.js';
+import { toWireError } from '../../core/wire-error.js';
+import type { ErrorBody, SyncErrorCode, SyncWireError } from '../wire.js';
 import { StoreUnavailableError } from './store-errors.js';
 
 export class SyncHttpError extends Error {
@@ -14,8 +21,10 @@ export class SyncHttpError extends Error {
     message: string,
     readonly index?: number,
     readonly headers: Record<string, string> = {},
+    /** `cause`: the library error the client's input caused; the body carries its name and fields. */
+    options?: { cause?: OpLogError },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'SyncHttpError';
   }
 }
@@ -38,23 +47,27 @@ export const noToken = () =>
     'WWW-Authenticate': 'Bearer realm="muse-oplog"',
   });
 
-/** Map an op's validation failure to its refusal (422, or 400 for a bad session id). */
+/** Map an op's validation failure to its refusal (422). */
 export function entryRefusal(err: unknown, index: number): SyncHttpError {
-  if (err instanceof OpIdMismatchError) return new SyncHttpError(422, 'OP_ID_MISMATCH', `ops[${index}]: ${err.message}`, index);
-  if (err instanceof InvalidEntryError || err instanceof CanonicalJsonError) {
-    return new SyncHttpError(422, 'INVALID_ENTRY', `ops[${index}]: ${err.message}`, index);
-  }
-  throw err;
+  let code: SyncErrorCode;
+  if (err instanceof OpIdMismatchError) code = 'OP_ID_MISMATCH';
+  else if (err instanceof InvalidEntryError || err instanceof CanonicalJsonError) code = 'INVALID_ENTRY';
+  else throw err;
+  return new SyncHttpError(422, code, `ops[${index}]: ${err.message}`, index, {}, { cause: err });
 }
 
-export function errorBody(code: SyncErrorCode | string, message: string, index?: number): ErrorBody {
-  return { error: index === undefined ? { code, message } : { code, message, index } };
+/** The refusal's body: the wire form of the error behind it (see the module comment) with its HTTP code, message and index. */
+export function errorBody(refusal: SyncHttpError): ErrorBody {
+  const behind = refusal.cause instanceof OpLogError ? refusal.cause : refusal;
+  const error: SyncWireError = { ...toWireError(behind), code: refusal.code, message: refusal.message };
+  if (refusal.index !== undefined) error.index = refusal.index;
+  return { error };
 }
 
 export function errorResponse(err: unknown, onInternal?: (err: unknown) => void): Response {
   let e: SyncHttpError;
   if (err instanceof SyncHttpError) e = err;
-  else if (err instanceof InvalidSessionIdError) e = new SyncHttpError(400, 'INVALID_SESSION_ID', err.message);
+  else if (err instanceof InvalidSessionIdError) e = new SyncHttpError(400, 'INVALID_SESSION_ID', err.message, undefined, {}, { cause: err });
   else if (err instanceof ClosedError) e = new SyncHttpError(503, 'SHUTTING_DOWN', 'the store is closed', undefined, { 'Retry-After': '5' });
   else if (err instanceof OpLogError && (err.code === 'STORAGE' || err.code === 'SESSION_LOCKED')) {
     onInternal?.(err);
@@ -64,7 +77,7 @@ export function errorResponse(err: unknown, onInternal?: (err: unknown) => void)
     onInternal?.(err);
     e = new SyncHttpError(500, 'INTERNAL', 'internal server error');
   }
-  return new Response(JSON.stringify(errorBody(e.code, e.message, e.index)), {
+  return new Response(JSON.stringify(errorBody(e)), {
     status: e.status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...e.headers },
   });

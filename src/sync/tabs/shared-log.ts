@@ -27,16 +27,23 @@
  *   of the message having been sent. If the leader dies before replying, the
  *   request is re-sent to the next leader, which answers `appended: false`
  *   when the op had reached storage and stores it otherwise.
+ *
+ * This class wires four jobs, one file each, to the tabs' channel: who leads
+ * (`leader-election.ts`), a follower's calls forwarded to the leader
+ * (`request-forwarding.ts`), every stored op delivered once and in order
+ * (`ordered-delivery.ts`), and the leader's one table of served methods
+ * (`leader-methods.ts`). The messages are in `protocol.ts`.
  */
 import { LamportClock } from '../../core/clock.js';
 import { encodeEntry } from '../../core/entry.js';
-import { ClosedError, InvalidEntryError, SessionLockedError, StorageError } from '../../core/errors.js';
+import { ClosedError, InvalidEntryError, StorageError } from '../../core/errors.js';
 import { Listeners } from '../../core/listeners.js';
+import { LeaderElection, type TabRole } from './leader-election.js';
 import { OrderedDelivery } from './ordered-delivery.js';
 import { RequestForwarding } from './request-forwarding.js';
 import { PAGE_SIZE, serveTabMethod } from './leader-methods.js';
 import { toWireError } from '../../core/wire-error.js';
-import { OpLog, type OpLogOptions } from '../../core/log.js';
+import type { OpLog, OpLogOptions } from '../../core/log.js';
 import { assertValidSessionId } from '../../core/session-id.js';
 import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from '../../core/session-log.js';
 import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from '../../core/types.js';
@@ -79,7 +86,7 @@ export interface SharedOpLogOptions {
   namespace?: string;
 }
 
-export type TabRole = 'leader' | 'follower';
+export type { TabRole };
 
 /** @deprecated Use `LogChange` (from the `SessionLog` interface). */
 export type AppendedOps<Op extends OpShape = DomainOp> = LogChange<Op>;
@@ -91,28 +98,7 @@ export interface LeaderChange {
   leaderId: string;
 }
 
-interface Deferred {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
-  return { promise, resolve, reject };
-}
-
 type TypedPage<Op extends OpShape> = Omit<EntriesPage, 'entries'> & { entries: OpEntry<Op>[] };
-
-/** Entries per `entriesFrom` answer: bounds one message on the channel. */
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function newTabId(): string {
   return typeof crypto !== 'undefined' && 'randomUUID' in crypto
@@ -124,27 +110,20 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   readonly sessionId: string;
   /** This tab's id in the protocol. */
   readonly tabId = newTabId();
-  private roleNow: TabRole = 'follower';
-  private leaderNow: string | undefined;
-  private log: OpLog<Op> | undefined;
+  /** Who leads; this tab's log while it leads. */
+  private readonly election: LeaderElection<Op>;
   private unsubscribeLog: (() => void) | undefined;
   /** What this tab knows of the stored log (the leader's log is the truth while this tab leads). */
   private knownLength = 0;
   private knownHighest = 0;
-  private adapterNow: StorageAdapter | undefined;
   /** Above every timestamp this tab has seen or handed out, whoever leads. */
   private readonly clock = new LamportClock();
   private readonly channel: BroadcastChannel;
-  private readonly lockAbort = new AbortController();
-  private stopLeading: (() => void) | undefined;
   /** This tab's calls while it follows, forwarded to the leader. */
   private readonly forwarding = new RequestForwarding((call) =>
     this.post({ kind: 'request', id: call.id, method: call.method, args: call.args }),
   );
   private closed = false;
-  private failure: unknown;
-  private readonly ready = deferred();
-  /** Next record position to hand to subscribers (-1 until this tab knows the log's length). */
   /** Every stored op to subscribers, once, in order (gaps fetched from the leader). */
   private readonly delivery = new OrderedDelivery<Op>((from) =>
     this.page(from, null, PAGE_SIZE).then((page) => {
@@ -153,13 +132,26 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     }),
   );
   private readonly leaderListeners = new Listeners<LeaderChange>();
-  private readonly lockName: string;
 
-  private constructor(private readonly options: SharedOpLogOptions) {
+  private constructor(options: SharedOpLogOptions) {
     this.sessionId = options.sessionId;
     const ns = options.namespace ?? 'muse-oplog';
-    this.lockName = `${ns}:leader:${this.sessionId}`;
     this.channel = new BroadcastChannel(`${ns}:tabs:${this.sessionId}`);
+    this.election = new LeaderElection<Op>(
+      {
+        sessionId: this.sessionId,
+        tabId: this.tabId,
+        lockName: `${ns}:leader:${this.sessionId}`,
+        adapter: options.adapter,
+        logOptions: options.logOptions,
+        takeoverTimeoutMs: options.takeoverTimeoutMs,
+      },
+      {
+        onElected: (log) => this.lead(log),
+        onDeposed: (log) => this.learn(log.length - 1, log.highestLamportTs),
+        onFailed: (err) => this.rejectPending(err),
+      },
+    );
   }
 
   /**
@@ -175,33 +167,23 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     }
     const shared = new SharedOpLog<Op>(options);
     shared.start();
-    const joinTimeoutMs = options.joinTimeoutMs ?? 60_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new StorageError(`no tab leading session ${JSON.stringify(options.sessionId)} answered within ${joinTimeoutMs} ms`)),
-        joinTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([shared.ready.promise, timedOut]);
+      await shared.election.leaderKnown(options.joinTimeoutMs ?? 60_000);
     } catch (err) {
       await shared.close();
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
     return shared;
   }
 
   /** 'leader' while this tab is the session's writer. */
   get role(): TabRole {
-    return this.roleNow;
+    return this.election.role;
   }
 
   /** The leading tab's id, once known. */
   get leaderId(): string | undefined {
-    return this.leaderNow;
+    return this.election.leaderId;
   }
 
   /**
@@ -211,12 +193,14 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
    * append resolves, at least that op's position + 1).
    */
   get length(): number {
-    return this.log ? this.log.length : this.knownLength;
+    const log = this.election.log;
+    return log ? log.length : this.knownLength;
   }
 
   /** The highest `lamport_ts` among stored ops, as far as this tab knows (see `length`). */
   get highestLamportTs(): number {
-    return this.log ? this.log.highestLamportTs : this.knownHighest;
+    const log = this.election.log;
+    return log ? log.highestLamportTs : this.knownHighest;
   }
 
   /** The next Lamport timestamp for a local op: above every timestamp this tab has seen in the session or handed out. */
@@ -337,106 +321,37 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     this.closed = true;
     this.rejectPending(new ClosedError(`shared op log for session ${JSON.stringify(this.sessionId)}`));
     try {
-      await this.stepDown();
+      await this.election.close();
     } finally {
-      this.lockAbort.abort();
+      this.unsubscribeLog?.();
+      this.unsubscribeLog = undefined;
       this.channel.close();
       this.delivery.stop();
       this.leaderListeners.clear();
     }
   }
 
-  // ------------------------------------------------------------------ election
+  // ------------------------------------------------------------------ leading
 
   private start(): void {
     this.channel.onmessage = (event: MessageEvent) => this.receive(event.data);
-    navigator.locks
-      .request(this.lockName, { signal: this.lockAbort.signal }, () => this.lead())
-      .catch((err: unknown) => {
-        if (!this.closed) this.fail(err);
-      });
+    this.election.campaign();
     this.post({ kind: 'hello' });
   }
 
-  /** Runs while this tab holds the leader lock; returning releases it. */
-  private async lead(): Promise<void> {
-    if (this.closed || this.failure !== undefined) return;
-    let adapter: StorageAdapter | undefined;
-    let log: OpLog<Op>;
-    try {
-      adapter = await this.options.adapter();
-      log = await this.openLog(adapter);
-    } catch (err) {
-      await adapter?.close().catch(() => {});
-      this.fail(err);
-      return;
-    }
-    const stopped = new Promise<void>((resolve) => (this.stopLeading = resolve));
-    this.log = log;
-    this.adapterNow = adapter;
+  /** Elected, with the log open: publish what it stores, announce, and serve. */
+  private lead(log: OpLog<Op>): void {
     // Every op the log stores, whichever tab asked: to every tab, this one too.
     this.unsubscribeLog = log.subscribe(({ entries, positions }) => {
       this.post({ kind: 'ops', entries: [...entries], positions: [...positions] });
       this.receiveOps(entries, positions);
     });
-    if (this.closed) {
-      await this.stepDown();
-      return;
-    }
-    this.roleNow = 'leader';
-    this.leaderNow = this.tabId;
     this.clock.observe(log.highestLamportTs);
     this.announce();
-    this.ready.resolve();
     this.emitLeaderChange();
     this.delivery.knowLength(log.length);
     // Calls this tab made while it followed are now served here.
     for (const call of this.forwarding.takeAll()) this.serve(call.method, call.args).then(call.resolve, call.reject);
-    await stopped;
-  }
-
-  /** Open the log, waiting out the previous writer's storage lock (its tab is being torn down). */
-  private async openLog(adapter: StorageAdapter): Promise<OpLog<Op>> {
-    const deadline = Date.now() + (this.options.takeoverTimeoutMs ?? 30_000);
-    let delay = 10;
-    for (;;) {
-      try {
-        return await OpLog.open<Op>(adapter, this.sessionId, { warmIndex: true, ...this.options.logOptions });
-      } catch (err) {
-        if (!(err instanceof SessionLockedError) || this.closed || Date.now() >= deadline) throw err;
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 250);
-    }
-  }
-
-  /** Stop leading (if leading): finish appends in flight, close storage, release the lock. */
-  private async stepDown(): Promise<void> {
-    const log = this.log;
-    const adapter = this.adapterNow;
-    this.log = undefined;
-    this.adapterNow = undefined;
-    if (log) this.learn(log.length - 1, log.highestLamportTs);
-    try {
-      await log?.close();
-    } finally {
-      try {
-        await adapter?.close();
-      } finally {
-        this.unsubscribeLog?.();
-        this.unsubscribeLog = undefined;
-        this.stopLeading?.();
-        this.stopLeading = undefined;
-      }
-    }
-  }
-
-  /** This tab cannot go on (it was elected and could not open the log): fail everything it waits for. */
-  private fail(err: unknown): void {
-    if (this.failure !== undefined) return;
-    this.failure = err;
-    this.ready.reject(err);
-    this.rejectPending(err);
   }
 
   private rejectPending(err: unknown): void {
@@ -444,13 +359,13 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   }
 
   private announce(): void {
-    const log = this.log;
+    const log = this.election.log;
     if (!log) return;
     this.post({ kind: 'leader', highestLamportTs: log.highestLamportTs, length: log.length });
   }
 
   private emitLeaderChange(): void {
-    this.leaderListeners.emit({ role: this.roleNow, leaderId: this.leaderNow! });
+    this.leaderListeners.emit({ role: this.election.role, leaderId: this.election.leaderId! });
   }
 
   /** A record at `position` (and a timestamp) is known to be stored. */
@@ -467,13 +382,13 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.roleNow === 'leader') return this.serve(method, args);
+    if (this.election.role === 'leader') return this.serve(method, args);
     return this.forwarding.forward(method, args);
   }
 
   /** Leader side: run a call on the log. */
   private async serve(method: TabMethod, args: unknown[]): Promise<unknown> {
-    const log = this.log;
+    const log = this.election.log;
     if (!log || this.closed) throw new ClosedError(`leader of session ${JSON.stringify(this.sessionId)}`);
     return serveTabMethod(log, method, args);
   }
@@ -501,23 +416,21 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   private handle(msg: TabMessage): void {
     switch (msg.kind) {
       case 'hello':
-        if (this.roleNow === 'leader') this.announce();
+        if (this.election.role === 'leader') this.announce();
         return;
       case 'leader':
-        if (this.roleNow === 'leader') return;
+        if (this.election.role === 'leader') return;
         this.clock.observe(msg.highestLamportTs);
         this.learn(msg.length - 1, msg.highestLamportTs);
-        if (msg.from !== this.leaderNow) {
-          this.leaderNow = msg.from;
+        if (this.election.announced(msg.from)) {
           // Anything not answered yet may have died with the previous leader: ask again.
           this.forwarding.resend();
           this.emitLeaderChange();
         }
-        this.ready.resolve();
         this.delivery.knowLength(msg.length);
         return;
       case 'request': {
-        if (this.roleNow !== 'leader' || !this.log) return;
+        if (this.election.role !== 'leader' || !this.election.log) return;
         const { id, from } = msg;
         this.serve(msg.method, msg.args).then(
           (result) => this.post({ kind: 'response', to: from, id, ok: true, result }),
@@ -555,6 +468,7 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
 
   private assertUsable(): void {
     if (this.closed) throw new ClosedError(`shared op log for session ${JSON.stringify(this.sessionId)}`);
-    if (this.failure !== undefined) throw this.failure;
+    const failure = this.election.failure;
+    if (failure) throw failure.error;
   }
 }

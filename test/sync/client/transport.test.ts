@@ -91,8 +91,22 @@ describe('HttpTransport', () => {
       ['PROTOCOL', 200, 'refused'],
     ]);
     expect(errs[1]!.index).toBe(2);
+    expect(errs[3]!.fields).toBeUndefined(); // a body without name and fields (servers before them)
     expect(errs[4]!.retryAfterMs).toBe(7000);
     expect(errs.every((e) => e.code === 'SYNC')).toBe(true);
+  });
+
+  it("keeps the fields of the typed error behind a refusal, when its body is a well-formed wire error", async () => {
+    const fields = { claimed: 'a'.repeat(64), computed: 'b'.repeat(64) };
+    const { fetchFn } = scripted([
+      json(422, { error: { name: 'OpIdMismatchError', code: 'OP_ID_MISMATCH', message: 'bad id', fields, index: 1 } }),
+      json(422, { error: { name: 'OpIdMismatchError', code: 'OP_ID_MISMATCH', message: 'bad id', fields: { claimed: {} }, index: 1 } }),
+    ]);
+    const t = transport(fetchFn);
+    const good = (await t.push([op]).catch((e: unknown) => e)) as SyncError;
+    expect([good.reason, good.index, good.fields, good.message]).toEqual(['OP_ID_MISMATCH', 1, fields, 'sync: HTTP 422: bad id']);
+    const malformed = (await t.push([op]).catch((e: unknown) => e)) as SyncError;
+    expect([malformed.reason, malformed.index, malformed.fields]).toEqual(['OP_ID_MISMATCH', 1, undefined]);
   });
 
   it('reads the live stream in chunks split anywhere, skipping heartbeat comments', async () => {

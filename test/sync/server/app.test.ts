@@ -40,7 +40,7 @@ describe('createSyncApp', () => {
     const sync = createSyncApp({ store: broken, auth, log: (l) => lines.push(l), onError: (e) => errors.push(e) });
     const res = await sync.fetch(new Request('http://x/v1/sessions/s/ops', { headers }));
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: { code: 'INTERNAL', message: 'internal server error' } });
+    expect(await res.json()).toEqual({ error: { name: 'SyncHttpError', code: 'INTERNAL', message: 'internal server error' } });
     expect(errors).toHaveLength(1);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\S+ GET \/v1\/sessions\/s\/ops 500 [0-9.]+ms$/);

@@ -1,11 +1,13 @@
 /**
  * Every refusal of the sync server, against a real `muse-oplog serve`
- * process: the status, the ErrorBody (code, index), the headers, and the
+ * process: the status, the ErrorBody (code, index, and the core wire-error
+ * format's name and fields), the headers, and the
  * server's stored data checked unchanged afterwards (ops.jsonl bytes and a pull).
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sampleOps } from '../../../src/conformance.js';
+import { computeOpId } from '../../../src/core/entry.js';
 import type { OpEntry } from '../../../src/core/types.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/sync-server.js';
 import { auth, opsFile, pull, pullAll, push, raw } from './http.js';
@@ -85,6 +87,16 @@ describe('401: no, bad or expired token', () => {
     await expectUnchanged();
   });
 
+  it('names the refusal SyncHttpError, with no fields, and never echoes the token', async () => {
+    const res = await push(server.url, 'jam-1', 'Bearer-secret-unknown-token', fresh());
+    expectError(res, 401, 'UNAUTHORIZED');
+    expect(res.body.error.name).toBe('SyncHttpError');
+    expect(res.body.error).not.toHaveProperty('fields');
+    expect(JSON.stringify(res.body)).not.toContain('Bearer-secret-unknown-token');
+    const none = await fetch(`${server.url}/v1/sessions/jam-1/ops`);
+    expect((await none.json()).error).toMatchObject({ name: 'SyncHttpError', code: 'UNAUTHORIZED' });
+  });
+
   it('never writes a token to the request log', async () => {
     await pull(server.url, 'jam-1', ALL);
     await push(server.url, 'jam-1', 'Bearer-secret-unknown-token', fresh());
@@ -160,6 +172,8 @@ describe('400: malformed JSON, unsafe session id, bad query', () => {
         const body = JSON.parse(res.body.toString());
         expect(res.status, `${method} ${path}: ${res.body}`).toBe(400);
         expect(['INVALID_SESSION_ID', 'BAD_REQUEST']).toContain(body.error.code);
+        if (body.error.code === 'INVALID_SESSION_ID') expect(body.error.name).toBe('InvalidSessionIdError');
+        else expect(body.error.name).toBe('SyncHttpError');
       }
     }
     await expectUnchanged();
@@ -182,7 +196,9 @@ describe('422: a malformed op, an op whose id does not match its content', () =>
     const broken: Record<string, unknown> = { ...(ops[1] as OpEntry) };
     delete broken.created_at;
     ops[1] = broken;
-    expectError(await push(server.url, 'jam-1', ALL, ops), 422, 'INVALID_ENTRY', 1);
+    const res = await push(server.url, 'jam-1', ALL, ops);
+    expectError(res, 422, 'INVALID_ENTRY', 1);
+    expect(res.body.error).toMatchObject({ name: 'InvalidEntryError', fields: { field: 'created_at' } });
     for (const bad of [null, 'op', 42, [], { ...(fresh()[0] as OpEntry), lamport_ts: -1 }, { ...(fresh()[0] as OpEntry), extra: 1 }]) {
       expectError(await push(server.url, 'jam-1', ALL, [fresh()[0], bad]), 422, 'INVALID_ENTRY', 1);
     }
@@ -192,7 +208,11 @@ describe('422: a malformed op, an op whose id does not match its content', () =>
   it('an op whose id does not match its content', async () => {
     const ops = fresh();
     const forged = { ...ops[2]!, domain_op: { ...ops[2]!.domain_op, position: 999 } };
-    expectError(await push(server.url, 'jam-1', ALL, [ops[0], ops[1], forged]), 422, 'OP_ID_MISMATCH', 2);
+    const res = await push(server.url, 'jam-1', ALL, [ops[0], ops[1], forged]);
+    expectError(res, 422, 'OP_ID_MISMATCH', 2);
+    expect(res.body.error.name).toBe('OpIdMismatchError');
+    expect(res.body.error.fields).toEqual({ claimed: forged.op_id, computed: computeOpId(forged) });
+    expect(res.body.error.computed).toBeUndefined();
     const renamed = { ...ops[0]!, actor_id: 'alice2' };
     expectError(await push(server.url, 'jam-1', ALL, [renamed]), 422, 'OP_ID_MISMATCH', 0);
     await expectUnchanged();
