@@ -44,7 +44,8 @@ export class OpIdIndex {
     const key = this.parse(opId);
     const slot = this.find(key);
     if (this.slots[slot] !== EMPTY) return false;
-    this.keys.set(key, slot * WORDS);
+    const to = slot * WORDS;
+    for (let w = 0; w < WORDS; w++) this.keys[to + w] = key[w]!;
     this.slots[slot] = position + 1;
     this.count++;
     return true;
@@ -90,9 +91,11 @@ export class OpIdIndex {
     const mask = capacity - 1;
     for (let old = 0; old < oldSlots.length; old++) {
       if (oldSlots[old] === EMPTY) continue;
-      let slot = oldKeys[old * WORDS]! & mask;
+      const from = old * WORDS;
+      let slot = oldKeys[from]! & mask;
       while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-      this.keys.set(oldKeys.subarray(old * WORDS, old * WORDS + WORDS), slot * WORDS);
+      const to = slot * WORDS;
+      for (let w = 0; w < WORDS; w++) this.keys[to + w] = oldKeys[from + w]!;
       this.slots[slot] = oldSlots[old]!;
     }
   }
