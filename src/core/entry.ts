@@ -115,7 +115,7 @@ export function makeOpEntry<Op extends OpShape>(
   lamportTs: number,
   options: MakeOpEntryOptions = {},
 ): OpEntry<Op> {
-  const parents = [...(options.parentOpIds ?? [])];
+  const parents = options.parentOpIds ? options.parentOpIds.slice() : [];
   const fields: HashedFields<OpShape> = {
     actor_id: actorId,
     domain,
@@ -245,8 +245,11 @@ function assertBelowCeiling(ts: number): void {
   }
 }
 
+const STRING_FIELDS = ['actor_id', 'domain', 'intent_id', 'reservation_id'] as const;
+
 function assertHashedFields(e: HashedFields<OpShape>): void {
-  for (const field of ['actor_id', 'domain', 'intent_id', 'reservation_id'] as const) {
+  for (let i = 0; i < STRING_FIELDS.length; i++) {
+    const field = STRING_FIELDS[i]!;
     if (typeof e[field] !== 'string') throw new InvalidEntryError(field, 'must be a string');
   }
   const ts = e.lamport_ts as unknown;
@@ -257,9 +260,9 @@ function assertHashedFields(e: HashedFields<OpShape>): void {
   // Op ids in practice; any string is accepted, as the reference does (a parent the log lacks is a dangling
   // link, which `muse-oplog verify` reports).
   if (!Array.isArray(parents)) throw new InvalidEntryError('parent_op_ids', 'must be an array of op ids');
-  parents.forEach((p, i) => {
-    if (typeof p !== 'string') throw new InvalidEntryError(`parent_op_ids[${i}]`, 'must be a string');
-  });
+  for (let i = 0; i < parents.length; i++) {
+    if (typeof parents[i] !== 'string') throw new InvalidEntryError(`parent_op_ids[${i}]`, 'must be a string');
+  }
   const op = e.domain_op as unknown;
   if (typeof op !== 'object' || op === null || Array.isArray(op)) {
     throw new InvalidEntryError('domain_op', 'must be a JSON object');
