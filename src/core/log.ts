@@ -9,14 +9,15 @@
 import { decodeCheckpoint, decodeClockDoc, encodeCheckpoint, encodeClockDoc } from './checkpoint.js';
 import { LamportClock } from './clock.js';
 import { buildStructuredDelta } from './delta.js';
-import { decodeRecord, encodeEntry, isOpId, recordLamportTs, recordOpId, verifyOpEntry } from './entry.js';
-import { ClosedError, CorruptRecordError, InvalidCheckpointError } from './errors.js';
+import { encodeEntry, isOpId, recordLamportTs, recordOpId } from './entry.js';
+import { ClosedError, InvalidCheckpointError } from './errors.js';
 import { HeadSet, recordParentIds } from './heads.js';
 import { Listeners } from './listeners.js';
 import { IndexPass, type OpIdIndex } from './op-id-index.js';
 import { assertValidSessionId, isValidSessionId } from './session-id.js';
 import type { AppendResult, LogChange, LogListener, PositionedEntry, SessionLog } from './session-log.js';
 import type { DomainOp, OpEntry, OpLogCheckpoint, OpShape, StructuredDelta } from './types.js';
+import { RecordReader, type SkippedRecord } from './record-reader.js';
 import type { SessionStorage, StorageAdapter } from './storage-port.js';
 import { WriteQueue, type QueuedOp } from './write-queue.js';
 
@@ -46,11 +47,7 @@ export interface OpLogOptions {
 
 export type { AppendResult } from './session-log.js';
 
-export interface SkippedRecord {
-  position: number;
-  line: number;
-  reason: string;
-}
+export type { SkippedRecord } from './record-reader.js';
 
 /** The new ops of one append or appendBatch call: always stored by one adapter write, all or none. */
 type Unit = QueuedOp<OpEntry<OpShape>>[];
@@ -77,8 +74,8 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   private indexReady: Promise<OpIdIndex> | undefined;
   /** Appends waiting for the index, in call order. */
   private admitting: Promise<void> | undefined;
-  /** Positions of records skipped under `onCorruptRecord: 'skip'`: left out of every read. */
-  private readonly skipped = new Set<number>();
+  /** Every read of the stored records, and the records skipped under `onCorruptRecord: 'skip'`. */
+  private readonly reader: RecordReader<Op>;
   private readonly pendingIds = new Map<string, Promise<AppendResult>>();
   /** Group commit: appends and checkpoint cuts, in call order, to the adapter. */
   private readonly writes: WriteQueue<OpEntry<OpShape>>;
@@ -93,18 +90,17 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   /** Op id of the last record ('' if none or unreadable), kept for the clock document. */
   private lastOpId = '';
   private closed = false;
-  private readonly onCorrupt: 'error' | 'skip';
-  private readonly verifyReads: boolean;
   private readonly clockInterval: number;
   /** Records left out of reads under `onCorruptRecord: 'skip'`. */
-  readonly skippedRecords: SkippedRecord[] = [];
+  get skippedRecords(): readonly SkippedRecord[] {
+    return this.reader.skippedRecords;
+  }
 
   private constructor(
     private readonly storage: SessionStorage,
     options: OpLogOptions,
   ) {
-    this.onCorrupt = options.onCorruptRecord ?? 'error';
-    this.verifyReads = options.verifyReads ?? false;
+    this.reader = new RecordReader(storage, options.onCorruptRecord ?? 'error', options.verifyReads ?? false);
     this.clockInterval = options.clockInterval ?? 4096;
     this.clock = new LamportClock();
     const listeners = this.listeners;
@@ -260,11 +256,11 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   /** Every entry, in append order. */
   async readAll(): Promise<OpEntry<Op>[]> {
     this.assertOpen();
-    if (this.indexReady) return this.collect(0);
+    if (this.indexReady) return this.reader.collect(0);
     // Cold index: one pass both returns the entries and builds the index.
     const pass = new IndexPass(this.storage.length);
     const entries: OpEntry<Op>[] = [];
-    const scan = this.scan(0, this.storage.length, this.verifyReads, (entry, position) => {
+    const scan = this.reader.scan(0, this.storage.length, this.reader.verifyReads, (entry, position) => {
       pass.see(entry.op_id, position, entry.lamport_ts);
       entries.push(entry);
     }).then(() => this.adoptIndex(pass));
@@ -291,7 +287,7 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     // A full pass over a cold log also builds the op id index, as readAll does.
     const pass = from === 0 && !this.indexReady ? new IndexPass(end) : undefined;
     let seen = from;
-    for await (const batch of this.decodedBatches(from, end, this.verifyReads)) {
+    for await (const batch of this.reader.batches(from, end)) {
       if (pass) batch.entries.forEach((e, k) => pass.see(e.op_id, batch.positions[k]!, e.lamport_ts));
       seen = batch.next;
       if (withPositions) yield* batch.entries.map((entry, k) => ({ entry, position: batch.positions[k]! }));
@@ -303,7 +299,7 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
   /** Entries stored after the last checkpoint, in append order: every one, whatever its timestamp. */
   async replaySinceCheckpoint(): Promise<OpEntry<Op>[]> {
     const ckpt = await this.readCheckpoint();
-    return this.collect(ckpt ? Math.min(ckpt.op_count, this.storage.length) : 0);
+    return this.reader.collect(ckpt ? Math.min(ckpt.op_count, this.storage.length) : 0);
   }
 
   /**
@@ -421,7 +417,7 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     const pass = from === 0 ? new IndexPass(length) : undefined;
     let lastOpId = doc && from > 0 ? doc.last_op_id : '';
     // Records past the clock document were not written through this log: verify their ids now.
-    if (length > from) await this.scan(from, length, true, (entry, position) => {
+    if (length > from) await this.reader.scan(from, length, true, (entry, position) => {
       if (entry.lamport_ts > highest) highest = entry.lamport_ts;
       pass?.see(entry.op_id, position, entry.lamport_ts);
       lastOpId = position === length - 1 ? entry.op_id : lastOpId;
@@ -459,69 +455,6 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     return undefined;
   }
 
-  /** Decode records [from, to) and hand each valid entry to `visit`. */
-  private async scan(
-    from: number,
-    to: number,
-    verify: boolean,
-    visit: (entry: OpEntry<Op>, position: number) => void,
-  ): Promise<void> {
-    for await (const batch of this.decodedBatches(from, to, verify)) {
-      batch.entries.forEach((e, k) => visit(e, batch.positions[k]!));
-    }
-  }
-
-  /** Records [from, to) decoded a storage batch at a time; skipped records are left out. `next` is the position after the batch. */
-  private async *decodedBatches(
-    from: number,
-    to: number,
-    verify: boolean,
-  ): AsyncIterable<{ entries: OpEntry<Op>[]; positions: number[]; next: number }> {
-    let position = from;
-    for await (const records of this.storage.read(from, to)) {
-      const entries: OpEntry<Op>[] = [];
-      const positions: number[] = [];
-      for (const record of records) {
-        const entry = this.decode(record, position, verify);
-        if (entry) {
-          entries.push(entry);
-          positions.push(position);
-        }
-        position++;
-      }
-      yield { entries, positions, next: position };
-    }
-  }
-
-  private async collect(from: number): Promise<OpEntry<Op>[]> {
-    const out: OpEntry<Op>[] = [];
-    await this.scan(from, this.storage.length, this.verifyReads, (entry) => out.push(entry));
-    return out;
-  }
-
-  /** A valid entry, or undefined for a record skipped under `onCorruptRecord: 'skip'`. */
-  private decode(record: string, position: number, verify = this.verifyReads): OpEntry<Op> | undefined {
-    if (this.skipped.has(position)) return undefined;
-    try {
-      const entry = decodeRecord(record);
-      if (verify) verifyOpEntry(entry);
-      return entry as unknown as OpEntry<Op>; // the app's statement of what the session holds
-    } catch (err) {
-      return this.corrupt(position, err);
-    }
-  }
-
-  private corrupt(position: number, cause: unknown): undefined {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    const error = new CorruptRecordError(this.sessionId, position, reason, { cause });
-    if (this.onCorrupt === 'error') throw error;
-    if (!this.skipped.has(position)) {
-      this.skipped.add(position);
-      this.skippedRecords.push({ position, line: error.line, reason });
-    }
-    return undefined;
-  }
-
   /**
    * The op id index, built on first need by one pass over the records' ids.
    * The same pass checks the clock against every stored timestamp: a clock
@@ -532,17 +465,7 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
       const length = this.storage.length;
       const build = (async () => {
         const pass = new IndexPass(length);
-        let position = 0;
-        for await (const batch of this.storage.read(0, length)) {
-          for (const record of batch) {
-            try {
-              pass.see(recordOpId(record), position, recordLamportTs(record));
-            } catch (err) {
-              this.corrupt(position, err);
-            }
-            position++;
-          }
-        }
+        await this.reader.raw(0, length, (record, position) => pass.see(recordOpId(record), position, recordLamportTs(record)));
         return this.adoptIndex(pass);
       })();
       this.indexReady = build;
@@ -575,21 +498,12 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
         const backlog: NonNullable<typeof this.headsBacklog> = [];
         this.headsBacklog = backlog; // from here on, every write lands at `end` or later
         const heads = new HeadSet();
-        let position = 0;
-        for await (const batch of this.storage.read(0, end)) {
-          for (const record of batch) {
-            if (!this.skipped.has(position)) {
-              try {
-                const opId = recordOpId(record);
-                // The first record of an op only (a log written elsewhere may hold duplicates).
-                if (index.get(opId) === position) heads.add(opId, recordParentIds(record), position, index);
-              } catch (err) {
-                this.corrupt(position, err);
-              }
-            }
-            position++;
-          }
-        }
+        await this.reader.raw(0, end, (record, position) => {
+          if (this.reader.isSkipped(position)) return;
+          const opId = recordOpId(record);
+          // The first record of an op only (a log written elsewhere may hold duplicates).
+          if (index.get(opId) === position) heads.add(opId, recordParentIds(record), position, index);
+        });
         for (const w of backlog) if (w.position >= end) heads.add(w.opId, w.parents, w.position, index);
         this.headsBacklog = undefined;
         return (this.headSet = heads);
