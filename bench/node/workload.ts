@@ -2,7 +2,7 @@
  * The Node side of the standard workload (defined in ../shared/workload.ts):
  * the result row type, its phases, and the content_id hash (node:crypto).
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { EntryChain, type PhaseTiming } from '../shared/workload.js';
 
 export const PHASES = ['append', 'reopen', 'read_all', 'checkpoint', 'append_tail', 'replay', 'delta'] as const;
@@ -25,9 +25,12 @@ export interface BenchResult {
   peak_rss_mb?: number;
 }
 
-/** sha256 hex of the content, as the workload's content_id (node:crypto). */
+/** One-shot `crypto.hash` (Node 20.12+; no Hash object per call), else `createHash`. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
+
+/** sha256 hex of the content, as the workload's content_id (node:crypto, as the reference uses hashlib). */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text) : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 /** A new chain of the workload's entries, content ids hashed with node:crypto. */
