@@ -137,6 +137,7 @@ const rate = (t?: PhaseTiming) => t?.ops_per_s ?? 0;
 const reopenMs = (r?: RowResult) => r?.reopen?.ms ?? Infinity;
 const targets = {
   opfs_pipelined_append_ge_50000: rate(byRow('opfs (flush) pipelined')?.append) >= 50_000,
+  opfs_pipelined_append_ge_60000: rate(byRow('opfs (flush) pipelined')?.append) >= 60_000,
   opfs_awaited_append_ge_2000: rate(byRow('opfs (flush) awaited')?.append) >= 2_000,
   indexeddb_pipelined_append_ge_20000: rate(byRow('indexeddb (strict) pipelined')?.append) >= 20_000,
   ...(ops >= 100_000

@@ -108,10 +108,22 @@ function table(rows: BenchResult[], skipped: string[]): string {
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
   for (const r of rows) for (const n of r.notes ?? []) out.push(`note (${r.impl}): ${n}`);
   for (const s of skipped) out.push(`skipped: ${s}`);
-  const ref = rows.find((r) => r.impl.startsWith('reference'))?.append?.ops_per_s;
-  const ours = Math.max(...rows.filter((r) => r.impl.startsWith('muse-oplog node-fs os')).map((r) => r.append?.ops_per_s ?? 0));
-  if (ref && ours > 0) out.push(`append, best muse-oplog node-fs 'os' row / reference: ${(ours / ref).toFixed(2)}x`);
+  out.push(...targets(rows));
   return out.join('\n');
+}
+
+/** The append targets (at 100,000 ops), for the rows this run has. */
+function targets(rows: BenchResult[]): string[] {
+  const rate = (prefix: string) => Math.max(0, ...rows.filter((r) => r.impl.startsWith(prefix)).map((r) => r.append?.ops_per_s ?? 0));
+  const ours = rate('muse-oplog node-fs os');
+  const ref = rate('reference');
+  const entries = rate('makeOpEntry only');
+  const line = (ok: boolean, what: string) => `  ${ok ? 'met   ' : 'MISSED'} ${what}`;
+  const out: string[] = [];
+  if (ours > 0) out.push(line(ours >= 75_000, `node-fs 'os' append (best of awaited, pipelined) >= 75,000 ops/s: ${ours}`));
+  if (ours > 0 && ref > 0) out.push(line(ours >= 2.3 * ref, `that row >= 2.3x the reference: ${(ours / ref).toFixed(2)}x (reference ${ref})`));
+  if (entries > 0) out.push(line(entries >= 120_000, `makeOpEntry alone >= 120,000 entries/s: ${entries}`));
+  return out.length > 0 ? ['targets:', ...out] : [];
 }
 
 function fmt(n: number | null): string {
