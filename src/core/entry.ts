@@ -128,8 +128,7 @@ export function makeOpEntry<Op extends OpShape>(
   assertHashedFields(fields);
   const { op, opJson } = canonicalOp(domainOp);
   const opId = sha256Hex(preimage(fields, opJson));
-  const made = { op_id: opId, actor_id: actorId, lamport_ts: lamportTs, domain, created_at: nowIso(), intent_id: fields.intent_id, reservation_id: fields.reservation_id };
-  return sealedEntry<Op>(made, Object.freeze(parents), op, opJson);
+  return sealedEntry<Op>(opId, nowIso(), fields, Object.freeze(parents), op, opJson);
 }
 
 /**
@@ -306,29 +305,32 @@ function encode(value: unknown, seal: boolean): { entry: OpEntry<OpShape>; recor
   }
   assertOpEntry(value);
   const entry: OpEntry<OpShape> = value;
-  const { op, opJson } = canonicalOp(entry.domain_op);
+  // Only a sealed entry keeps a copy of its op; otherwise the canonical JSON alone.
+  const { op, opJson } = seal ? canonicalOp(entry.domain_op) : { op: undefined, opJson: canonicalize(entry.domain_op, '$.domain_op') };
   const computed = sha256Hex(preimage(entry, opJson));
   if (computed !== entry.op_id) throw new OpIdMismatchError(entry.op_id, computed);
   const record = encodeRecord(entry, opJson);
   if (!seal) return { entry, record };
-  return { entry: sealedEntry(entry, Object.freeze([...entry.parent_op_ids]), op, opJson), record };
+  return { entry: sealedEntry(entry.op_id, entry.created_at, entry, Object.freeze([...entry.parent_op_ids]), op, opJson), record };
 }
 
 /** A frozen, sealed entry in the reference's field order (`op_id` first). */
 function sealedEntry<Op extends OpShape>(
-  fields: Omit<OpEntry<Op>, 'domain_op' | 'parent_op_ids'>,
+  opId: string,
+  createdAt: string,
+  fields: HashedFields<OpShape>,
   parents: readonly string[],
   op: unknown,
   opJson: string,
 ): OpEntry<Op> {
   const entry = {
-    op_id: fields.op_id,
+    op_id: opId,
     actor_id: fields.actor_id,
     lamport_ts: fields.lamport_ts,
     parent_op_ids: parents,
     domain: fields.domain,
     domain_op: op,
-    created_at: fields.created_at,
+    created_at: createdAt,
     intent_id: fields.intent_id,
     reservation_id: fields.reservation_id,
   };
