@@ -5,7 +5,8 @@
  * numbers in ECMAScript `Number#toString` form, strings with JSON.stringify's
  * minimal escaping. Iterative, so nesting depth is bounded by memory, not by
  * the call stack. Throws `CanonicalJsonError` (naming the path) for anything
- * JSON cannot carry.
+ * JSON cannot carry. `canonicalCopy` is the fast path op entries take: a
+ * frozen copy in canonical key order, which `JSON.stringify` writes as RFC 8785.
  */
 import { CanonicalJsonError } from './errors.js';
 
@@ -167,6 +168,60 @@ export function sortKeys(keys: string[]): string[] {
     keys[j + 1] = key;
   }
   return keys;
+}
+
+const COPY_DEPTH = 16;
+
+/**
+ * A deep-frozen copy of JSON data whose objects have their keys in canonical
+ * (UTF-16 code unit) order, so that `JSON.stringify` of it is its RFC 8785
+ * form; undefined members are dropped and -0 becomes 0, as in JSON. Returns
+ * `undefined` for anything `JSON.stringify` would not write canonically or
+ * `canonicalize` must refuse: a key that looks like an array index (objects
+ * list those first), a lone surrogate, a non-finite number, a value that is
+ * not JSON, nesting deeper than COPY_DEPTH.
+ */
+export function canonicalCopy(v: unknown, depth = 0): unknown {
+  switch (typeof v) {
+    case 'string':
+      return isWellFormed(v) ? v : undefined;
+    case 'number':
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : undefined;
+    case 'boolean':
+      return v;
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (v === null) return null;
+  if (depth >= COPY_DEPTH) return undefined;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const copy = canonicalCopy(v[i], depth + 1);
+      if (copy === undefined) return undefined;
+      out.push(copy);
+    }
+    return Object.freeze(out);
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(v).length > 0) return undefined;
+  const keys = sortKeys(Object.keys(v));
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const first = key.charCodeAt(0);
+    if ((first >= 48 && first <= 57) || !isWellFormed(key)) return undefined;
+    const member = (v as Record<string, unknown>)[key];
+    if (member === undefined) continue;
+    const copy = canonicalCopy(member, depth + 1);
+    if (copy === undefined) return undefined;
+    // A JSON key like any other: assignment would set the prototype instead.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
+  }
+  return Object.freeze(out);
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

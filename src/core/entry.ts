@@ -1,7 +1,7 @@
 /**
  * Op entries: building them, hashing them and checking what arrives.
  */
-import { canonicalize, isWellFormed, sortKeys } from './canonical-json.js';
+import { canonicalCopy, canonicalize, isWellFormed } from './canonical-json.js';
 import { compareCodePoints } from './compare.js';
 import { CanonicalJsonError, InvalidEntryError, OpIdMismatchError } from './errors.js';
 import { sha256Hex } from './hash.js';
@@ -139,64 +139,10 @@ export function makeOpEntry<Op extends OpShape>(
  * parsed back from its output.
  */
 function canonicalOp<Op>(domainOp: Op): { op: Frozen<Op>; opJson: string } {
-  const ordered = canonicalCopy(domainOp, 0) as Frozen<Op> | undefined;
+  const ordered = canonicalCopy(domainOp) as Frozen<Op> | undefined;
   if (ordered !== undefined) return { op: ordered, opJson: JSON.stringify(ordered) };
   const opJson = canonicalize(domainOp, '$.domain_op');
   return { op: deepFreeze(JSON.parse(opJson) as Frozen<Op>), opJson };
-}
-
-const COPY_DEPTH = 16;
-
-/**
- * A deep-frozen copy of JSON data whose objects have their keys in canonical
- * (UTF-16 code unit) order, so that `JSON.stringify` of it is its RFC 8785
- * form; undefined members are dropped and -0 becomes 0, as in JSON. Returns
- * `undefined` for anything `JSON.stringify` would not write canonically or
- * `canonicalize` must refuse: a key that looks like an array index (objects
- * list those first), a lone surrogate, a non-finite number, a value that is
- * not JSON, nesting deeper than COPY_DEPTH.
- */
-function canonicalCopy(v: unknown, depth: number): unknown {
-  switch (typeof v) {
-    case 'string':
-      return isWellFormed(v) ? v : undefined;
-    case 'number':
-      return Number.isFinite(v) ? (v === 0 ? 0 : v) : undefined;
-    case 'boolean':
-      return v;
-    case 'object':
-      break;
-    default:
-      return undefined;
-  }
-  if (v === null) return null;
-  if (depth >= COPY_DEPTH) return undefined;
-  if (Array.isArray(v)) {
-    const out: unknown[] = [];
-    for (let i = 0; i < v.length; i++) {
-      const copy = canonicalCopy(v[i], depth + 1);
-      if (copy === undefined) return undefined;
-      out.push(copy);
-    }
-    return Object.freeze(out);
-  }
-  const proto = Object.getPrototypeOf(v) as unknown;
-  if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(v).length > 0) return undefined;
-  const keys = sortKeys(Object.keys(v));
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const first = key.charCodeAt(0);
-    if ((first >= 48 && first <= 57) || !isWellFormed(key)) return undefined;
-    const member = (v as Record<string, unknown>)[key];
-    if (member === undefined) continue;
-    const copy = canonicalCopy(member, depth + 1);
-    if (copy === undefined) return undefined;
-    // A JSON key like any other: assignment would set the prototype instead.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
-    else out[key] = copy;
-  }
-  return Object.freeze(out);
 }
 
 function sortedParents(parents: readonly string[]): readonly string[] {

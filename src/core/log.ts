@@ -1,10 +1,11 @@
 /**
  * OpLog: the reference's API, async, over any StorageAdapter.
  *
- * Durability: `append` resolves once the adapter's `append` has resolved for
- * the batch holding the entry, so an append is exactly as durable as the
- * adapter's setting promises (see each adapter). Appends made while a write is
- * in flight are gathered into the next single write (group commit).
+ * Durability: `append` resolves once the adapter's `append` has finished for
+ * the batch holding the entry (resolved, or returned having completed it at
+ * once), so an append is exactly as durable as the adapter's setting promises
+ * (see each adapter). Appends made in one tick, or while a write is in flight,
+ * are gathered into one write (group commit, `write-queue.ts`).
  */
 import { decodeCheckpoint, decodeClockDoc, encodeCheckpoint, encodeClockDoc } from './checkpoint.js';
 import { LamportClock } from './clock.js';
@@ -179,6 +180,7 @@ export class OpLog<Op extends OpShape = DomainOp> implements SessionLog<Op> {
     } catch (err) {
       return Promise.reject(err);
     }
+    // The usual case without the closure `admit` takes.
     if (this.index && !this.admitting) return this.enqueueOne(entry, record);
     return this.admit(() => this.enqueueOne(entry, record));
   }
