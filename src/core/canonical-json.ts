@@ -159,7 +159,7 @@ function canonicalizeDeep(value: unknown, rootPath: string): string {
  * default sort's). Insertion sort: objects have a few keys, and
  * `Array.prototype.sort` allocates about 1 KB of work space per call.
  */
-export function sortKeys(keys: string[]): string[] {
+function sortKeys(keys: string[]): string[] {
   if (keys.length > 32) return keys.sort();
   for (let i = 1; i < keys.length; i++) {
     const key = keys[i]!;

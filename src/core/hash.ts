@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(4096);
+const KEEP_LIMIT = 1 << 20;
 // One hasher, reset from a pristine one for every hash: no buffers allocated per op on the append path.
 const pristine = sha256.create();
 const hasher = sha256.create();
@@ -9,10 +10,15 @@ const digest = new Uint8Array(32);
 
 /** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. Pure JS, so every runtime computes the same ids. */
 export function sha256Hex(text: string): string {
-  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
-  const { written } = encoder.encodeInto(text, scratch);
+  let buffer = scratch;
+  if (text.length * 3 > buffer.length) {
+    buffer = new Uint8Array(text.length * 3);
+    // Kept for later hashes only up to KEEP_LIMIT: one huge op must not pin its size in memory.
+    if (buffer.length <= KEEP_LIMIT) scratch = buffer;
+  }
+  const { written } = encoder.encodeInto(text, buffer);
   pristine._cloneInto(hasher);
-  hasher.update(scratch.subarray(0, written)).digestInto(digest);
+  hasher.update(buffer.subarray(0, written)).digestInto(digest);
   return hex(digest);
 }
 
