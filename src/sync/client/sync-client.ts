@@ -329,16 +329,14 @@ export class SyncClient<Op extends OpShape = DomainOp> {
     }
   }
 
-  private async pullOnce(waitSeconds: number | undefined, signal?: AbortSignal): Promise<{ cursor: number; head: number }> {
-    const after = this.cursorNow;
-    const res = await this.transport.pull(after, { limit: this.options.pullLimit ?? MAX_PULL_LIMIT, waitSeconds, signal });
+  private async pullOnce(waitSeconds: number | undefined, signal?: AbortSignal): Promise<void> {
+    const res = await this.transport.pull(this.cursorNow, { limit: this.options.pullLimit ?? MAX_PULL_LIMIT, waitSeconds, signal });
     await this.applyPulled(res.after, res.ops, res.cursor, res.head);
-    return { cursor: this.cursorNow, head: res.head };
   }
 
   /** Append ops with seqs after+1..cursor (those not appended yet), then advance and save the cursor. Serialised. */
   private applyPulled(after: number, ops: readonly OpEntry[], cursor: number, head: number | undefined): Promise<void> {
-    const run = this.pullChain.then(async () => {
+    return this.serialised(async () => {
       if (head !== undefined && head < this.cursorNow) {
         this.serverLostOps(head);
         return;
@@ -362,6 +360,11 @@ export class SyncClient<Op extends OpShape = DomainOp> {
       this.save();
       this.emit();
     });
+  }
+
+  /** Run `step` after every pull (and cursor move) before it, so the cursor does not move under it. */
+  private serialised(step: () => void | Promise<void>): Promise<void> {
+    const run = this.pullChain.then(step);
     this.pullChain = run.catch(() => {});
     return run;
   }
@@ -467,11 +470,9 @@ export class SyncClient<Op extends OpShape = DomainOp> {
    * back. Only if no pull moved the cursor meanwhile (serialised with pulls).
    */
   private skipOwn(cursorBefore: number, head: number): Promise<void> {
-    const run = this.pullChain.then(() => {
+    return this.serialised(() => {
       if (this.cursorNow === cursorBefore) this.cursorNow = head;
     });
-    this.pullChain = run.catch(() => {});
-    return run;
   }
 
   /** The next ops the server is not known to hold, in log order, within the batch limits. */
