@@ -343,13 +343,13 @@ export class SyncClient<Op extends OpShape = DomainOp> {
       }
       if (cursor <= this.cursorNow) return;
       if (after > this.cursorNow) throw new SyncError('PROTOCOL', `ops after seq ${after} arrived while the cursor is ${this.cursorNow}`);
-      const fresh = ops.slice(this.cursorNow - after);
+      const fresh = this.cursorNow === after ? ops : ops.slice(this.cursorNow - after);
       if (fresh.length > 0) {
         for (const op of fresh) this.incoming.add(op.op_id);
         try {
           // The log verifies every id (and the entry's shape) before storing any.
           const results = await this.log.appendBatch(fresh as unknown as readonly OpEntry<Op>[]);
-          for (const r of results) this.tracker.add(r.position);
+          this.tracker.addPositions(results.map((r) => r.position));
           this.noteAnchor(results[results.length - 1]!);
         } finally {
           for (const op of fresh) this.incoming.delete(op.op_id);
@@ -448,7 +448,7 @@ export class SyncClient<Op extends OpShape = DomainOp> {
         }
         throw err;
       }
-      for (const p of batch.positions) this.tracker.add(p);
+      this.tracker.addPositions(batch.positions);
       this.noteAnchor({ position: batch.positions[batch.positions.length - 1]!, opId: batch.ops[batch.ops.length - 1]!.op_id });
       this.lastSynced = Date.now();
       if (res.head < this.cursorNow) {
