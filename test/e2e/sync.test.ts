@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServerProcess } from '../sync/client/server-process.js';
+import { startServerProcess, type ServerProcess } from '../helpers/sync-server.js';
 import { freshSession, startE2E, waitFor, type E2E } from './harness.js';
 
 const TOKEN = 'browser-token';
@@ -15,12 +15,13 @@ let first: E2E;
 let second: E2E;
 
 beforeAll(async () => {
-  server = await ServerProcess.start({ [TOKEN]: { sessions: ['*'], scope: 'rw' } });
+  server = await startServerProcess({ tokens: { [TOKEN]: { sessions: ['*'], scope: 'rw' } } });
   [first, second] = await Promise.all([startE2E(), startE2E()]);
 }, 90_000);
 afterAll(async () => {
   await Promise.all([first?.close(), second?.close()]);
-  await server?.close();
+  await server?.stop();
+  server?.cleanup();
 });
 
 async function syncPage(e2e: E2E): Promise<Page> {

@@ -8,6 +8,7 @@
  *   await fetch(`${server.url}/v1/sessions/jam/ops`, { headers: { Authorization: 'Bearer tok-alice-0001' } });
  *   await server.kill();          // SIGKILL: a crash
  *   const again = await server.restart();   // same data dir, same tokens, new port
+ *   const same = await again.restart([], { samePort: true });   // ...on the port clients already know
  *   await again.stop();           // SIGTERM: graceful, resolves with the exit code (term() only signals)
  *   server.cleanup();             // remove the temp dirs
  */
@@ -15,6 +16,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { OpEntry } from '../../src/core/types.js';
+import { pullAll } from '../sync/server/http.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -47,10 +50,12 @@ export interface ServerProcess {
   term(): void;
   /** SIGTERM (unless `term` sent it) and wait for the exit; resolves with the exit code. */
   stop(): Promise<number | null>;
-  /** A new process over the same data directory and tokens (call after kill or stop). */
-  restart(extraArgs?: string[]): Promise<ServerProcess>;
+  /** A new process over the same data directory and tokens (call after kill or stop); `samePort`: on this one's port, so clients find it. */
+  restart(extraArgs?: string[], options?: { samePort?: boolean }): Promise<ServerProcess>;
   /** Remove the temp dirs this helper made (after the process is gone). */
   cleanup(): void;
+  /** Every op the server holds for a session (pulled with `token`). */
+  allOps(session: string, token: string): Promise<OpEntry[]>;
 }
 
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
@@ -62,7 +67,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync((files[name] = join(confDir, name)), text);
   const made = options.dataDir ? [confDir] : [confDir, dataDir];
   const args = typeof options.args === 'function' ? options.args(files) : (options.args ?? []);
-  const launch = (extra: string[]) => spawnServer(['--data', dataDir, '--port', '0', '--tokens', tokensPath, ...args, ...extra], {
+  const launch = (extra: string[], port = 0) => spawnServer(['--data', dataDir, '--port', String(port), '--tokens', tokensPath, ...args, ...extra], {
     dataDir,
     tokensPath,
     files,
@@ -76,7 +81,7 @@ interface Context {
   dataDir: string;
   tokensPath: string;
   files: Record<string, string>;
-  relaunch(extra: string[]): Promise<ServerProcess>;
+  relaunch(extra: string[], port?: number): Promise<ServerProcess>;
   cleanup(): void;
 }
 
@@ -136,8 +141,9 @@ function spawnServer(args: string[], ctx: Context): Promise<ServerProcess> {
           term();
           return exited;
         },
-        restart: (extra = []) => ctx.relaunch(extra),
+        restart: (extra = [], options = {}) => ctx.relaunch(extra, options.samePort ? Number(new URL(url).port) : 0),
         cleanup: ctx.cleanup,
+        allOps: async (session, token) => (await pullAll(url, session, token)).ops,
       });
     });
   });

@@ -42,6 +42,16 @@ export class PushTracker {
     this.addRange(position, position + 1);
   }
 
+  /** Mark positions (ascending, as in a batch or a page) as held by the server: each run of consecutive ones at once. */
+  addPositions(positions: readonly number[]): void {
+    for (let i = 0; i < positions.length; ) {
+      const start = positions[i]!;
+      let end = start + 1;
+      while (++i < positions.length && positions[i] === end) end++;
+      this.addRange(start, end);
+    }
+  }
+
   /** Mark [start, end) as held by the server. */
   addRange(start: number, end: number): void {
     if (end <= start || end <= this.belowNow) return;

@@ -329,29 +329,27 @@ export class SyncClient<Op extends OpShape = DomainOp> {
     }
   }
 
-  private async pullOnce(waitSeconds: number | undefined, signal?: AbortSignal): Promise<{ cursor: number; head: number }> {
-    const after = this.cursorNow;
-    const res = await this.transport.pull(after, { limit: this.options.pullLimit ?? MAX_PULL_LIMIT, waitSeconds, signal });
+  private async pullOnce(waitSeconds: number | undefined, signal?: AbortSignal): Promise<void> {
+    const res = await this.transport.pull(this.cursorNow, { limit: this.options.pullLimit ?? MAX_PULL_LIMIT, waitSeconds, signal });
     await this.applyPulled(res.after, res.ops, res.cursor, res.head);
-    return { cursor: this.cursorNow, head: res.head };
   }
 
   /** Append ops with seqs after+1..cursor (those not appended yet), then advance and save the cursor. Serialised. */
   private applyPulled(after: number, ops: readonly OpEntry[], cursor: number, head: number | undefined): Promise<void> {
-    const run = this.pullChain.then(async () => {
+    return this.serialised(async () => {
       if (head !== undefined && head < this.cursorNow) {
         this.serverLostOps(head);
         return;
       }
       if (cursor <= this.cursorNow) return;
       if (after > this.cursorNow) throw new SyncError('PROTOCOL', `ops after seq ${after} arrived while the cursor is ${this.cursorNow}`);
-      const fresh = ops.slice(this.cursorNow - after);
+      const fresh = this.cursorNow === after ? ops : ops.slice(this.cursorNow - after);
       if (fresh.length > 0) {
         for (const op of fresh) this.incoming.add(op.op_id);
         try {
           // The log verifies every id (and the entry's shape) before storing any.
           const results = await this.log.appendBatch(fresh as unknown as readonly OpEntry<Op>[]);
-          for (const r of results) this.tracker.add(r.position);
+          this.tracker.addPositions(results.map((r) => r.position));
           this.noteAnchor(results[results.length - 1]!);
         } finally {
           for (const op of fresh) this.incoming.delete(op.op_id);
@@ -362,6 +360,11 @@ export class SyncClient<Op extends OpShape = DomainOp> {
       this.save();
       this.emit();
     });
+  }
+
+  /** Run `step` after every pull (and cursor move) before it, so the cursor does not move under it. */
+  private serialised(step: () => void | Promise<void>): Promise<void> {
+    const run = this.pullChain.then(step);
     this.pullChain = run.catch(() => {});
     return run;
   }
@@ -445,7 +448,7 @@ export class SyncClient<Op extends OpShape = DomainOp> {
         }
         throw err;
       }
-      for (const p of batch.positions) this.tracker.add(p);
+      this.tracker.addPositions(batch.positions);
       this.noteAnchor({ position: batch.positions[batch.positions.length - 1]!, opId: batch.ops[batch.ops.length - 1]!.op_id });
       this.lastSynced = Date.now();
       if (res.head < this.cursorNow) {
@@ -467,11 +470,9 @@ export class SyncClient<Op extends OpShape = DomainOp> {
    * back. Only if no pull moved the cursor meanwhile (serialised with pulls).
    */
   private skipOwn(cursorBefore: number, head: number): Promise<void> {
-    const run = this.pullChain.then(() => {
+    return this.serialised(() => {
       if (this.cursorNow === cursorBefore) this.cursorNow = head;
     });
-    this.pullChain = run.catch(() => {});
-    return run;
   }
 
   /** The next ops the server is not known to hold, in log order, within the batch limits. */

@@ -8,7 +8,7 @@ import { isOpId } from '../../core/entry.js';
 import { InvalidEntryError } from '../../core/errors.js';
 import type { OpLog } from '../../core/log.js';
 import type { OpEntry, OpShape } from '../../core/types.js';
-import type { EntriesPage, TabMethod } from './protocol.js';
+import { isCount, type EntriesPage, type TabMethod } from './protocol.js';
 
 /** Entries per page when the caller gives no limit. */
 export const PAGE_SIZE = 1024;
@@ -42,15 +42,14 @@ export function serveTabMethod<Op extends OpShape>(log: OpLog<Op>, method: TabMe
  * on ops whose broadcast it missed (their leader died before sending it).
  */
 async function entriesPage(log: OpLog<OpShape>, from: unknown, end: unknown, limit: unknown): Promise<EntriesPage> {
-  const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-  if (!count(from) || !(end === null || end === undefined || count(end)) || !(limit === undefined || count(limit))) {
+  if (!isCount(from) || !(end === null || end === undefined || isCount(end)) || !(limit === undefined || isCount(limit))) {
     throw new RangeError(`entriesFrom: invalid arguments ${JSON.stringify([from, end, limit])}`);
   }
-  const stop = Math.min((end as number | null | undefined) ?? log.length, log.length);
-  const max = Math.max(1, (limit as number | undefined) ?? PAGE_SIZE);
+  const stop = Math.min(end ?? log.length, log.length);
+  const max = Math.max(1, limit ?? PAGE_SIZE);
   const page: EntriesPage = { entries: [], positions: [], next: stop, end: stop };
-  if ((from as number) >= stop) return page;
-  for await (const { entry, position } of log.entries(from as number, { positions: true })) {
+  if (from >= stop) return page;
+  for await (const { entry, position } of log.entries(from, { positions: true })) {
     if (position >= stop) break;
     page.entries.push(entry);
     page.positions.push(position);

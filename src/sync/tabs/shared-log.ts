@@ -35,7 +35,7 @@
  * (`leader-methods.ts`). The messages are in `protocol.ts`.
  */
 import { LamportClock } from '../../core/clock.js';
-import { encodeEntry } from '../../core/entry.js';
+import { acceptEntry, encodeEntry } from '../../core/entry.js';
 import { ClosedError, InvalidEntryError, StorageError } from '../../core/errors.js';
 import { Listeners } from '../../core/listeners.js';
 import { LeaderElection, type TabRole } from './leader-election.js';
@@ -219,8 +219,12 @@ export class SharedOpLog<Op extends OpShape = DomainOp> implements SessionLog<Op
   async appendBatch(entries: readonly OpEntry<Op>[]): Promise<AppendResult[]> {
     this.assertUsable();
     if (!Array.isArray(entries)) throw new InvalidEntryError('entries', 'must be an array');
-    for (const e of entries) this.clock.observe(encodeEntry(e).entry.lamport_ts);
-    const results = (await this.call('appendBatch', [entries])) as AppendResult[];
+    // In the leader, checked into sealed copies, which its log stores without canonicalising and hashing each op again.
+    // (A follower's entries, checked here as they are, are checked again by the leader: they come from another tab.)
+    const check = this.election.role === 'leader' ? acceptEntry : encodeEntry;
+    const checked = entries.map((e) => check(e).entry as OpEntry<Op>);
+    for (const e of checked) this.clock.observe(e.lamport_ts);
+    const results = (await this.call('appendBatch', [checked])) as AppendResult[];
     // Every entry is stored now (appended or already there).
     results.forEach((r, i) => this.learn(r.position, entries[i]!.lamport_ts));
     return results;

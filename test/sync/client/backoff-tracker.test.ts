@@ -47,6 +47,20 @@ describe('PushTracker', () => {
     expect(t.pending(3)).toBe(3);
   });
 
+  it('marks a list of positions as add() one by one would, a run at a time', () => {
+    const positions = [2, 3, 4, 7, 9, 10, 11, 20];
+    const one = new PushTracker(1, [[15, 17]]);
+    for (const p of positions) one.add(p);
+    const runs = new PushTracker(1, [[15, 17]]);
+    runs.addPositions(positions);
+    expect(runs.ranges).toEqual(one.ranges);
+    expect(runs.below).toBe(one.below);
+    runs.addPositions([1, 5, 6]);
+    expect(runs.below).toBe(8);
+    runs.addPositions([]);
+    expect(runs.ranges).toEqual([[9, 12], [15, 17], [20, 21]]);
+  });
+
   it('restores from saved ranges', () => {
     const t = new PushTracker(3, [[5, 6], [1, 2], [4, 5]]);
     expect(t.below).toBe(3);

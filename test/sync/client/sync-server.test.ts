@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileStateStore, NodeFsAdapter, OpLog, SyncClient, type SyncClientOptions } from '../../../src/node.js';
 import type { SessionLog } from '../../../src/core/session-log.js';
 import { edit, sortedIds } from './helpers.js';
-import { ServerProcess } from './server-process.js';
+import { startServerProcess, type ServerProcess } from '../../helpers/sync-server.js';
 
 const TOKEN = 'rw-token';
 const READER = 'reader-token';
@@ -21,13 +21,16 @@ const clients: SyncClient[] = [];
 const logs: SessionLog[] = [];
 
 beforeAll(async () => {
-  server = await ServerProcess.start({
-    [TOKEN]: { sessions: ['*'], scope: 'rw' },
-    [READER]: { sessions: ['*'], scope: 'r' },
+  server = await startServerProcess({
+    tokens: {
+      [TOKEN]: { sessions: ['*'], scope: 'rw' },
+      [READER]: { sessions: ['*'], scope: 'r' },
+    },
   });
 }, 30_000);
 afterAll(async () => {
-  await server?.close();
+  await server?.stop();
+  server?.cleanup();
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.stop()));
@@ -167,11 +170,11 @@ describe('SyncClient with the real server', () => {
       }
     })();
     await until(() => a.log.length - ca.pending >= 200 && ca.pending > 0, 'some pushed, more to push');
-    await server.kill('SIGKILL');
+    await server.kill();
     const acknowledged = a.log.length - ca.pending; // every record under this position was acknowledged
     const ackedIds = (await a.log.readAll()).slice(0, acknowledged).map((e) => e.op_id);
     await new Promise((r) => setTimeout(r, 300)); // the client keeps logging while the server is down
-    await server.launch();
+    server = await server.restart([], { samePort: true }); // the clients keep its URL
     const afterRestart = new Set((await server.allOps(session, READER)).map((o) => o.op_id));
     expect(ackedIds.filter((id) => !afterRestart.has(id))).toEqual([]);
     writing = false;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeOpEntry } from '../../../src/index.js';
-import { ServerProcess } from '../client/server-process.js';
+import { startServerProcess } from '../../helpers/sync-server.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'muse-serve-cli-'));
@@ -57,7 +57,7 @@ describe('muse-oplog serve --compress', () => {
     );
     const encodings: (string | null)[] = [];
     for (const args of [[], ['--compress', 'off']]) {
-      const server = await ServerProcess.start({ [token]: { sessions: ['*'] } }, args);
+      const server = await startServerProcess({ tokens: { [token]: { sessions: ['*'] } }, args });
       try {
         const base = `${server.url}/v1/sessions/jam/ops`;
         const auth = { Authorization: `Bearer ${token}` };
@@ -69,7 +69,8 @@ describe('muse-oplog serve --compress', () => {
         const body = (await pull.json()) as { ops: { op_id: string }[] };
         expect(body.ops.map((o) => o.op_id)).toEqual(ops.map((o) => o.op_id));
       } finally {
-        await server.close();
+        await server.stop();
+        server.cleanup();
       }
     }
     expect(encodings).toEqual(['br', null]);
