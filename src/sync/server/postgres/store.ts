@@ -196,7 +196,7 @@ export class PostgresStore implements ServerStore {
     }
     this.cache.add(sessionId, after + 1, ops);
     this.cache.noteHead(sessionId, head);
-      return { ops, cursor: seq, head };
+    return { ops, cursor: seq, head };
   }
 
   head(sessionId: string): Promise<number> {
