@@ -135,19 +135,11 @@ export class PostgresStore implements ServerStore {
     return this.run('append', async () => {
       // The caller verified every id (the port's contract); the shape is checked again, cheaply, so nothing
       // unreadable is ever stored. The stored text is the entry's JSON, exactly as given (own "__proto__"
-      // keys included). Repeats inside the batch never reach the database.
-      const records: string[] = [];
-      const unique: OpEntry[] = [];
-      const inBatch = new Set<string>();
-      for (const op of ops) {
-        assertOpEntry(op);
-        if (inBatch.has(op.op_id)) continue;
-        inBatch.add(op.op_id);
-        records.push(JSON.stringify(op));
-        unique.push(op);
-      }
-      if (unique.length === 0) return { accepted: 0, duplicates: ops.length, head: await this.readHead(sessionId) };
-      const { accepted, head } = await this.groups.append(sessionId, unique, records);
+      // keys included). Repeats inside the batch never reach the database: the group commit drops them.
+      for (const op of ops) assertOpEntry(op);
+      if (ops.length === 0) return { accepted: 0, duplicates: 0, head: await this.readHead(sessionId) };
+      const records = ops.map((op) => JSON.stringify(op));
+      const { accepted, head } = await this.groups.append(sessionId, ops, records);
       if (accepted > 0) this.notifier.notify(sessionId, head);
       return { accepted, duplicates: ops.length - accepted, head };
     });
