@@ -6,8 +6,6 @@
  */
 import type { ServerStore } from '../sync/server/store.js';
 
-export const POSTGRES_URL = /^postgres(ql)?:\/\//i;
-
 export async function openPostgresStore(
   url: string,
   options: { poolSize?: number; schema?: string },

@@ -17,7 +17,8 @@
 import { parseArgs } from 'node:util';
 import { firstOf, type Authenticator } from '../sync/server/auth.js';
 import { FileServerStore } from '../sync/server/file-store.js';
-import { openPostgresStore, POSTGRES_URL } from './serve-postgres.js';
+import { isPostgresUrl } from '../sync/server/postgres/url.js';
+import { openPostgresStore } from './serve-postgres.js';
 import { JwtAuth } from '../sync/server/jwt-auth.js';
 import type { SyncLimits } from '../sync/server/limits.js';
 import { startSyncServer } from '../sync/server/node-server.js';
@@ -65,7 +66,7 @@ export async function serve(argv: readonly string[], io: Io): Promise<number> {
   }
   // --store picks the store; without it, --data means the file store, else DATABASE_URL PostgreSQL.
   const storeArg = values.store ?? (values.data ? 'file' : process.env.DATABASE_URL);
-  const pgUrl = storeArg !== undefined && POSTGRES_URL.test(storeArg) ? storeArg : undefined;
+  const pgUrl = storeArg !== undefined && isPostgresUrl(storeArg) ? storeArg : undefined;
   if (storeArg !== undefined && storeArg !== 'file' && !pgUrl) throw new ServeUsageError('serve: --store must be file or a postgres:// URL');
   if (!pgUrl && !values.data) throw new ServeUsageError('serve: --data DIR is required (or --store postgres://…, or DATABASE_URL)');
   if (values['jwt-secret'] && values['jwt-public-key']) throw new ServeUsageError('serve: give --jwt-secret or --jwt-public-key, not both');

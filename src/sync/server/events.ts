@@ -14,8 +14,6 @@ export interface EventStreamOptions {
   batch: number;
   /** Any of these aborting ends the stream (the client left, the server shuts down). */
   signals: readonly AbortSignal[];
-  /** Called once when the stream ends, however it ends. */
-  onEnd?: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -40,7 +38,6 @@ export function opsEventStream(store: ServerStore, sessionId: string, from: numb
     } catch {
       // already closed or errored
     }
-    options.onEnd?.();
   };
 
   return new ReadableStream<Uint8Array>(

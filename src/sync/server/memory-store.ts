@@ -11,8 +11,8 @@ import { checkReadArgs } from './store-args.js';
 
 interface MemorySession {
   ops: OpEntry[];
-  /** op id → seq */
-  seqs: Map<string, number>;
+  /** Ids of the ops held. */
+  ids: Set<string>;
 }
 
 export class MemoryServerStore implements ServerStore {
@@ -24,20 +24,13 @@ export class MemoryServerStore implements ServerStore {
     this.assertOpen();
     let session = this.sessions.get(sessionId);
     let accepted = 0;
-    const fresh: OpEntry[] = [];
-    const seen = new Set<string>();
+    // Nothing here can fail part-way, so storing op by op is all-or-nothing; a repeat in the batch is already held.
     for (const op of ops) {
-      if (session?.seqs.has(op.op_id) || seen.has(op.op_id)) continue;
-      seen.add(op.op_id);
-      fresh.push(op);
-    }
-    if (fresh.length > 0) {
-      if (!session) this.sessions.set(sessionId, (session = { ops: [], seqs: new Map() }));
-      for (const op of fresh) {
-        session.ops.push(op);
-        session.seqs.set(op.op_id, session.ops.length);
-      }
-      accepted = fresh.length;
+      if (session?.ids.has(op.op_id)) continue;
+      if (!session) this.sessions.set(sessionId, (session = { ops: [], ids: new Set() }));
+      session.ops.push(op);
+      session.ids.add(op.op_id);
+      accepted++;
     }
     const head = session?.ops.length ?? 0;
     if (accepted > 0) this.notifier.notify(sessionId, head);

@@ -80,7 +80,7 @@ export function addSyncRoutes(app: Hono, deps: RouteDeps): void {
     let r = await store.read(session, after, limit);
     // Long-poll: hold while nothing is past `after` (unless the server holds less than `after`: say so at once).
     if (r.ops.length === 0 && waitMs > 0 && r.head >= after && !lifecycle.closing) {
-      const moved = await waitForHead(store, session, after, waitMs, [c.req.raw.signal, lifecycle.signal]).done;
+      const moved = await waitForHead(store, session, after, waitMs, [c.req.raw.signal, lifecycle.signal]);
       if (moved) r = await store.read(session, after, limit);
     }
     const answer: PullResponse = { ops: r.ops, after, cursor: r.cursor, head: r.head };

@@ -11,30 +11,29 @@ export function waitForHead(
   after: number,
   timeoutMs: number,
   signals: readonly AbortSignal[],
-): { done: Promise<boolean>; cancel(): void } {
-  let finish: (moved: boolean) => void = () => {};
-  const done = new Promise<boolean>((resolve) => (finish = resolve));
-  let settled = false;
-  const cleanups: (() => void)[] = [];
-  const settle = (moved: boolean) => {
-    if (settled) return;
-    settled = true;
-    for (const c of cleanups) c();
-    finish(moved);
-  };
-  cleanups.push(store.subscribe(sessionId, (head) => head > after && settle(true)));
-  const timer = setTimeout(() => settle(false), timeoutMs);
-  cleanups.push(() => clearTimeout(timer));
-  for (const s of signals) {
-    if (s.aborted) settle(false);
-    const onAbort = () => settle(false);
-    s.addEventListener('abort', onAbort, { once: true });
-    cleanups.push(() => s.removeEventListener('abort', onAbort));
-  }
-  // An op stored between the caller's read and the subscription above.
-  store.head(sessionId).then(
-    (head) => head > after && settle(true),
-    () => settle(false),
-  );
-  return { done, cancel: () => settle(false) };
+): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let settled = false;
+    const cleanups: (() => void)[] = [];
+    const settle = (moved: boolean) => {
+      if (settled) return;
+      settled = true;
+      for (const c of cleanups) c();
+      resolve(moved);
+    };
+    cleanups.push(store.subscribe(sessionId, (head) => head > after && settle(true)));
+    const timer = setTimeout(() => settle(false), timeoutMs);
+    cleanups.push(() => clearTimeout(timer));
+    for (const s of signals) {
+      if (s.aborted) settle(false);
+      const onAbort = () => settle(false);
+      s.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => s.removeEventListener('abort', onAbort));
+    }
+    // An op stored between the caller's read and the subscription above.
+    store.head(sessionId).then(
+      (head) => head > after && settle(true),
+      () => settle(false),
+    );
+  });
 }

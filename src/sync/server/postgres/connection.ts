@@ -64,10 +64,7 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Is this a PostgreSQL connection URL (for `--store`)? */
-export function isPostgresUrl(value: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(value);
-}
+export { isPostgresUrl } from './url.js';
 
 export interface ConnectionSettings {
   url: string;

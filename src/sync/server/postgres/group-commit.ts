@@ -46,7 +46,7 @@ export class GroupCommit {
     private readonly maxOps = 5000,
   ) {}
 
-  /** `ops` with ids unique among themselves, and their stored text. */
+  /** `ops` and their stored text; an op repeated in `ops` (or given by an earlier caller of the group) is a duplicate. */
   append(sessionId: string, ops: readonly OpEntry[], records: readonly string[]): Promise<{ accepted: number; head: number }> {
     return new Promise((resolve, reject) => {
       let q = this.queues.get(sessionId);
@@ -69,7 +69,7 @@ export class GroupCommit {
         group.push(p);
         size += p.ops.length;
       }
-      // One list of unique ids for the group; `slot[i][j]` is where op j of caller i went, or -1 if an earlier caller gave it.
+      // One list of unique ids for the group; `slot[i][j]` is where op j of caller i went, or -1 if it was given earlier in the group (by this caller or another).
       const ids: string[] = [];
       const records: string[] = [];
       const ops: OpEntry[] = [];

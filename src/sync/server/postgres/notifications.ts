@@ -23,12 +23,8 @@ export interface HeadListenerOptions {
   healthCheckMs: number;
 }
 
-/** The payload; session ids are at most 200 UTF-8 bytes, far under PostgreSQL's 8,000-byte limit. */
-export function encodeHeadPayload(sessionId: string, head: number): string {
-  return `${head} ${sessionId}`;
-}
-
-export function decodeHeadPayload(payload: string): { sessionId: string; head: number } | undefined {
+/** The payload `<head> <session>` (written by `append_ops`, migrations.ts); session ids are at most 200 UTF-8 bytes, far under PostgreSQL's 8,000-byte limit. */
+function decodeHeadPayload(payload: string): { sessionId: string; head: number } | undefined {
   const space = payload.indexOf(' ');
   if (space <= 0) return undefined;
   const head = Number(payload.slice(0, space));

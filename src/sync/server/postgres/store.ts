@@ -26,6 +26,7 @@ import { ClosedError, CorruptRecordError, OpLogError } from '../../../core/error
 import { assertOpEntry, decodeRecord, verifyOpEntry } from '../../../core/entry.js';
 import { compareCodePoints } from '../../../core/compare.js';
 import type { OpEntry } from '../../../core/types.js';
+import { HeadNotifier } from '../head-notifier.js';
 import { checkReadArgs } from '../store-args.js';
 import type { ServerStore, StoreAppendResult, StoreReadResult } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
@@ -44,12 +45,6 @@ import { GroupCommit, type GroupSendResult } from './group-commit.js';
 import { HeadListener } from './notifications.js';
 import { TailCache } from './tail-cache.js';
 
-interface Watched {
-  listeners: Set<(head: number) => void>;
-  /** Highest head told to the listeners. */
-  told: number;
-}
-
 interface Statements {
   append: string;
   read: string;
@@ -66,7 +61,7 @@ export class PostgresStore implements ServerStore {
   private readonly channel: string;
   private readonly verifyOnRead: boolean;
   private readonly operationTimeoutMs: number;
-  private readonly watched = new Map<string, Watched>();
+  private readonly notifier = new HeadNotifier();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly cache: TailCache;
   private readonly reading = new Map<string, Promise<StoreReadResult>>();
@@ -120,7 +115,7 @@ export class PostgresStore implements ServerStore {
           healthCheckMs: options.listenHealthCheckMs ?? 5000,
           onHead: (sessionId, head) => {
             store.cache.noteHead(sessionId, head);
-            store.tell(sessionId, head);
+            store.notifier.notify(sessionId, head);
           },
           onListening: (reconnected) => {
             if (reconnected) void store.rereadWatched();
@@ -140,20 +135,12 @@ export class PostgresStore implements ServerStore {
     return this.run('append', async () => {
       // The caller verified every id (the port's contract); the shape is checked again, cheaply, so nothing
       // unreadable is ever stored. The stored text is the entry's JSON, exactly as given (own "__proto__"
-      // keys included). Repeats inside the batch never reach the database.
-      const records: string[] = [];
-      const unique: OpEntry[] = [];
-      const inBatch = new Set<string>();
-      for (const op of ops) {
-        assertOpEntry(op);
-        if (inBatch.has(op.op_id)) continue;
-        inBatch.add(op.op_id);
-        records.push(JSON.stringify(op));
-        unique.push(op);
-      }
-      if (unique.length === 0) return { accepted: 0, duplicates: ops.length, head: await this.readHead(sessionId) };
-      const { accepted, head } = await this.groups.append(sessionId, unique, records);
-      if (accepted > 0) this.tell(sessionId, head);
+      // keys included). Repeats inside the batch never reach the database: the group commit drops them.
+      for (const op of ops) assertOpEntry(op);
+      if (ops.length === 0) return { accepted: 0, duplicates: 0, head: await this.readHead(sessionId) };
+      const records = ops.map((op) => JSON.stringify(op));
+      const { accepted, head } = await this.groups.append(sessionId, ops, records);
+      if (accepted > 0) this.notifier.notify(sessionId, head);
       return { accepted, duplicates: ops.length - accepted, head };
     });
   }
@@ -196,7 +183,7 @@ export class PostgresStore implements ServerStore {
     }
     this.cache.add(sessionId, after + 1, ops);
     this.cache.noteHead(sessionId, head);
-      return { ops, cursor: seq, head };
+    return { ops, cursor: seq, head };
   }
 
   head(sessionId: string): Promise<number> {
@@ -204,18 +191,7 @@ export class PostgresStore implements ServerStore {
   }
 
   subscribe(sessionId: string, listener: (head: number) => void): () => void {
-    let w = this.watched.get(sessionId);
-    if (w === undefined) {
-      w = { listeners: new Set(), told: 0 };
-      this.watched.set(sessionId, w);
-    }
-    w.listeners.add(listener);
-    return () => {
-      const cur = this.watched.get(sessionId);
-      if (cur === undefined) return;
-      cur.listeners.delete(listener);
-      if (cur.listeners.size === 0) this.watched.delete(sessionId);
-    };
+    return this.notifier.subscribe(sessionId, listener);
   }
 
   listSessions(): Promise<string[]> {
@@ -229,7 +205,7 @@ export class PostgresStore implements ServerStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
-    this.watched.clear();
+    this.notifier.clear();
     this.cache.clear();
     await this.listener?.close();
     await this.pool.end().catch(() => {});
@@ -271,29 +247,15 @@ export class PostgresStore implements ServerStore {
     }
   }
 
-  /** Tell the session's subscribers its head reached `head` (once per new head, unless forced). */
-  private tell(sessionId: string, head: number, force = false): void {
-    const w = this.watched.get(sessionId);
-    if (w === undefined || (!force && head <= w.told)) return;
-    w.told = Math.max(w.told, head);
-    for (const listener of [...w.listeners]) {
-      try {
-        listener(head);
-      } catch (error) {
-        console.error('muse-oplog: a store subscriber threw', error);
-      }
-    }
-  }
-
   /** After a lost LISTEN connection: notifications may have been missed, so read every watched head again. */
   private async rereadWatched(): Promise<void> {
-    const sessions = [...this.watched.keys()];
+    const sessions = this.notifier.sessions();
     if (sessions.length === 0 || this.closed) return;
     try {
       const { rows } = await this.pool.query({ text: this.sql.heads, values: [sessions], rowMode: 'array' });
       for (const [sessionId, head] of rows) {
         this.cache.noteHead(sessionId as string, Number(head));
-        this.tell(sessionId as string, Number(head), true);
+        this.notifier.notify(sessionId as string, Number(head), true);
       }
     } catch {
       // The database went away again; the next reconnect reads again.

@@ -52,6 +52,15 @@ describe('GroupCommit', () => {
     expect(await g.append('s', a, ['x', 'y', 'z'])).toEqual({ accepted: 1, head: 3 });
   });
 
+  it('sends an op repeated within one caller\'s batch once, and counts the repeat as a duplicate', async () => {
+    const db = fakeDb();
+    const g = new GroupCommit(db.send, () => {});
+    const a = ops(2, 'a');
+    const batch = [a[0]!, a[1]!, a[0]!];
+    expect(await g.append('s', batch, batch.map((o) => JSON.stringify(o)))).toEqual({ accepted: 2, head: 2 });
+    expect(db.calls).toEqual([[a[0]!.op_id, a[1]!.op_id]]);
+  });
+
   it('fails every caller of a failed group, and stores none of their ops', async () => {
     const db = fakeDb();
     const g = new GroupCommit(db.send, () => {});
